@@ -1,0 +1,50 @@
+"""linunlearn: verify the theory of fine-tuning-based unlearning in linear regression.
+
+Data
+    Scenario            generative model: distinct / overlapping supports, teachers, noise
+    Dataset             remaining and forgetting sets (generated or user arrays)
+Models
+    solve               one model, in closed form or by running gradient descent
+    solve_all           several models on the same data
+    route_deviation     largest gap between the analytic and numeric weights
+    Solution            weights, method, options, mask, interpolation flag, GD run
+    METHODS             the core method names solve knows
+    available_methods   every method name, including registered ones
+    register_method     add a method to solve (used by the method modules)
+Unlearning methods (registered with solve by ``linunlearn.methods``)
+    "salun", "deepclean", "ce_ft", "ice_ft", "kl_ft", "ga", "gdiff", "ngdiff",
+    "icu", "minnorm_og"
+Comparison
+    compare_methods     every method on the same data: metrics with intervals
+                        (``linunlearn.compare.compare``; ``linunlearn compare``)
+    Comparison          its result: text, JSON (to_dict) and LaTeX (to_latex)
+Training
+    gradient_descent         full-batch or mini-batch GD with loss history
+    gradient_descent_steps   exact k-step GD iterate (early stopping)
+Metrics
+    evaluate            remaining / unlearning / test losses, MIA efficacy
+    average_gap         mean absolute metric difference to a reference (golden)
+Warnings
+    LinunlearnWarning, IllConditionedWarning
+
+Submodules imported on use: ``linunlearn.theory`` (sympy derivations),
+``linunlearn.claims`` (the verifier), ``linunlearn.masks``.
+"""
+
+from ._validation import IllConditionedWarning, LinunlearnWarning
+from .metrics import METRICS, average_gap, evaluate
+from .scenarios import Dataset, Scenario
+from .simulate import GDRun, gradient_descent, gradient_descent_steps
+from .solutions import (METHODS, Solution, available_methods, register_method,
+                        route_deviation, solve, solve_all)
+from . import methods  # registers the unlearning methods
+from .compare import Comparison
+from .compare import compare as compare_methods
+
+__version__ = "0.1.0"
+
+__all__ = ["Scenario", "Dataset", "solve", "solve_all", "route_deviation",
+           "Solution", "METHODS", "available_methods", "register_method",
+           "gradient_descent", "gradient_descent_steps",
+           "GDRun", "evaluate", "average_gap", "METRICS", "LinunlearnWarning",
+           "IllConditionedWarning", "compare_methods", "Comparison"]

@@ -1,0 +1,85 @@
+"""Checks at the boundary of every public function, and the project's warnings."""
+
+import numbers
+
+import numpy as np
+
+__all__ = ["LinunlearnWarning", "IllConditionedWarning"]
+
+
+class LinunlearnWarning(UserWarning):
+    """Base class of the warnings that linunlearn emits."""
+
+
+class IllConditionedWarning(LinunlearnWarning):
+    """A least-squares problem is rank deficient or ill-conditioned.
+
+    The toolkit still returns the pseudo-inverse answer (what gradient descent
+    converges to); the warning says that a claim assuming full row rank or
+    interpolation may not apply.
+    """
+
+
+def as_array(value, name, *, ndim, dtype=float):
+    """Return ``value`` as a finite float ndarray with ``ndim`` dimensions."""
+    try:
+        array = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be a numeric array, got {type(value).__name__}") from exc
+    allowed = ndim if isinstance(ndim, tuple) else (ndim,)
+    if array.ndim not in allowed:
+        expected = " or ".join(str(k) for k in allowed)
+        raise ValueError(
+            f"{name} must have {expected} dimension(s), got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    if dtype is float and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return array
+
+
+def as_mask(mask, name, d):
+    """Return ``mask`` as a boolean vector of length ``d``."""
+    array = np.asarray(mask)
+    if array.ndim != 1 or array.shape[0] != d:
+        raise ValueError(
+            f"{name} must be a vector of length d={d}, got shape {array.shape}")
+    if array.dtype != bool:
+        if not np.all(np.isin(array, (0, 1))):
+            raise ValueError(f"{name} must be boolean (or 0/1), got values "
+                             f"{np.unique(array)[:5]}")
+        array = array.astype(bool)
+    return array
+
+
+def check_int(value, name, *, minimum):
+    """Return ``value`` as an int, at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_float(value, name, *, minimum=None, maximum=None, strict=False):
+    """Return ``value`` as a finite float in the given range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        relation = ">" if strict else ">="
+        raise ValueError(f"{name} must be {relation} {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_option(value, name, allowed):
+    """Return ``value`` if it is one of ``allowed``."""
+    if value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value

@@ -1,0 +1,683 @@
+"""The claims registry and the verifier behind ``linunlearn verify``.
+
+Each claim of THEORY.md section 5 has an id, a statement, the regimes it
+applies to, its symbolic checks (:mod:`linunlearn.theory`) and its empirical
+checks: batched Monte Carlo over independent draws with confidence intervals.
+Every check can report "fails": the test suite feeds each one a regime where
+its claim is false.
+
+Verdicts per (claim, regime): ``"holds"`` when every symbolic check is proved
+and every empirical check holds, ``"fails"`` when any of them fails (or is
+disproved), ``"inconclusive"`` otherwise.
+"""
+
+import sys
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import montecarlo
+from ._linalg import mv
+from ._validation import check_float, check_int
+from .metrics import METRICS, _metrics, average_gap
+from .scenarios import Scenario
+from .simulate import gradient_descent_steps
+from .solutions import _closed_form, _mask_for
+
+__all__ = ["Regime", "Check", "Claim", "CheckResult", "ClaimResult", "Report",
+           "CLAIMS", "DEFAULT_REGIMES", "disparity_map_regimes", "check_claim",
+           "verify", "format_report", "IDENTITY_RTOL"]
+
+#: Identities are checked to this relative accuracy. The closed forms run in
+#: double precision on Gram matrices with condition numbers below ~1e3 in the
+#: default regimes, so round-off stays near 1e-12; any real violation of an
+#: identity is of order one.
+IDENTITY_RTOL = 1e-8
+
+#: Statistics whose claimed value is zero are declared zero within this
+#: absolute tolerance (losses are of order one in every regime here).
+ZERO_ATOL = 1e-9
+
+
+# --------------------------------------------------------------------------
+# regimes
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A named scenario the claims are checked on."""
+
+    name: str
+    scenario: Scenario
+    description: str = ""
+
+    @property
+    def interpolating(self):
+        """Whether ``n_r + n_f`` is below the number of used features."""
+        s = self.scenario
+        return s.n_r + s.n_f < int((s.support_r | s.support_f).sum())
+
+
+def _regime(name, d_r, d_f, d_lap, n_r, n_f, description, **options):
+    return Regime(name, Scenario.overlapping(d_r, d_f, d_lap, n_r, n_f, **options),
+                  description)
+
+
+#: Built-in regimes: the paper's (noiseless, isotropic, overparameterised) with
+#: distinct, 40% and full overlap, plus label noise and separate teachers.
+DEFAULT_REGIMES = {r.name: r for r in (
+    _regime("distinct", 60, 40, 0, 30, 15, "d_lap = 0"),
+    _regime("overlap", 60, 40, 16, 30, 15, "d_lap / d_f = 0.4"),
+    _regime("full-overlap", 60, 60, 60, 20, 15, "d_lap = d_r = d_f"),
+    _regime("noisy-overlap", 60, 40, 16, 30, 15, "d_lap / d_f = 0.4, sigma = 0.3",
+            sigma=0.3),
+    _regime("separate-teachers", 60, 40, 16, 30, 15,
+            "d_lap / d_f = 0.4, independent teachers", teacher="separate"),
+)}
+
+
+def disparity_map_regimes(overlap_ratios=(0.2, 0.4, 0.6, 0.8),
+                          sample_ratios=(0.2, 0.4, 0.6, 0.8), *, d_r=60, d_f=40,
+                          n_f=15):
+    """Regimes on a grid of overlap ratio ``d_lap/d_f`` by ``n_r/d_r`` (for C5)."""
+    regimes = []
+    for lap in overlap_ratios:
+        for nr in sample_ratios:
+            d_lap, n_r = int(round(lap * d_f)), int(round(nr * d_r))
+            regimes.append(_regime(f"lap={lap:g},n_r/d_r={nr:g}", d_r, d_f, d_lap,
+                                   n_r, n_f, f"d_lap={d_lap}, n_r={n_r}"))
+    return regimes
+
+
+# --------------------------------------------------------------------------
+# per-trial statistics (module level, so worker processes can run them)
+
+
+def _models(batch, *methods):
+    masks = {m: _mask_for(batch, m, {}) for m in methods if m in ("rbm", "fbm")}
+    return {m: _closed_form(batch, m, *masks.get(m, (None, "reset"))) for m in methods}
+
+
+def _norm(x):
+    return np.linalg.norm(x, axis=-1)
+
+
+def _rel(a, b):
+    return _norm(a - b) / np.maximum(_norm(b), 1e-300)
+
+
+def _mean_sq(y):
+    return np.mean(y ** 2, axis=-1)
+
+
+def _ul(batch, w):
+    return np.mean((mv(batch.X_f, w) - batch.y_f) ** 2, axis=-1)
+
+
+def _rl(batch, w):
+    return np.mean((mv(batch.X_r, w) - batch.y_r) ** 2, axis=-1)
+
+
+def stat_finetune_remaining_loss(batch):
+    """C1: ``RL(w_ft)`` relative to the mean squared remaining label."""
+    return _rl(batch, _models(batch, "finetune")["finetune"]) / _mean_sq(batch.y_r)
+
+
+def stat_finetune_is_pretrained(batch):
+    """C2: ``||w_ft - w_o|| / ||w_o||``."""
+    w = _models(batch, "finetune", "pretrained")
+    return _rel(w["finetune"], w["pretrained"])
+
+
+def stat_finetune_unlearning_loss(batch):
+    """C2: ``UL(w_ft)`` relative to the mean squared forgetting label."""
+    return _ul(batch, _models(batch, "finetune")["finetune"]) / _mean_sq(batch.y_f)
+
+
+def stat_golden_unlearning_loss(batch):
+    """C2: ``UL(w_g)``, to compare with its exact expectation."""
+    return _ul(batch, _models(batch, "golden")["golden"])
+
+
+def stat_mechanism(batch):
+    """C3: ``||w_ft - w_g - (I - P_r) w_o|| / ||w_o||``, ``P_r`` from numpy's pinv."""
+    w = _models(batch, "finetune", "golden", "pretrained")
+    w_o = w["pretrained"]
+    # An independent route to P_r: numpy's SVD-based pseudo-inverse.
+    P_w = mv(np.linalg.pinv(batch.X_r), mv(batch.X_r, w_o))
+    return _norm(w["finetune"] - w["golden"] - (w_o - P_w)) / _norm(w_o)
+
+
+def stat_rbm_vs_golden(batch):
+    """C4: ``||w_rbm - w_g|| / ||w_g||``."""
+    w = _models(batch, "rbm", "golden")
+    return _rel(w["rbm"], w["golden"])
+
+
+def stat_rbm_forgets_more(batch):
+    """C5: ``UL(w_rbm) - UL(w_ft)``."""
+    w = _models(batch, "rbm", "finetune")
+    return _ul(batch, w["rbm"]) - _ul(batch, w["finetune"])
+
+
+def stat_rbm_keeps_overlap(batch):
+    """C5: remaining test loss of RBM minus that of FBM."""
+    w = _models(batch, "rbm", "fbm")
+    return (_metrics(batch, w["rbm"])["test_remaining_loss"]
+            - _metrics(batch, w["fbm"])["test_remaining_loss"])
+
+
+def stat_rbm_disparity(batch):
+    """C5: average gap to golden of RBM minus that of FBM (all metrics)."""
+    w = _models(batch, "rbm", "fbm", "golden")
+    golden = _metrics(batch, w["golden"])
+    return (average_gap(_metrics(batch, w["rbm"]), golden)
+            - average_gap(_metrics(batch, w["fbm"]), golden))
+
+
+def stat_rbm_vs_finetune(batch):
+    """C6: ``||w_rbm - w_ft|| / ||w_ft||``."""
+    w = _models(batch, "rbm", "finetune")
+    return _rel(w["rbm"], w["finetune"])
+
+
+def stat_projection_vs_golden(batch):
+    """C7: ``||P_r w_o - w_g|| / ||w_g||``."""
+    w = _models(batch, "projection", "golden")
+    return _rel(w["projection"], w["golden"])
+
+
+#: Weights of the discriminative term checked by C8, and its fine-tuning budget.
+#: The trade-off is a finite-budget statement: with more steps or larger
+#: weights, UL overshoots golden's and the gap widens again (see proofs/C8.md).
+C8_ALPHAS = (0.0, 0.01, 0.03, 0.1)
+C8_STEPS = 5
+#: The step size of every C8 run is ``1/L`` of the objective at this weight.
+C8_LR_ALPHA = 1.0
+
+
+def discriminative_finetune(batch, alpha, steps, *, lr=None):
+    """Fine-tuning with version 1's discriminative regulariser, k-step closed form.
+
+    Gradient descent from ``w_o`` on
+
+    .. math:: RL(w) + \\alpha \\frac{1}{n_f} \\|X_f w + y_f\\|^2,
+
+    the forgetting set with wrong (negated) labels. ``steps=numpy.inf`` gives
+    the limit. ``lr`` defaults to ``1/L`` of the objective at weight
+    ``max(alpha, C8_LR_ALPHA)``, so the weights compared share one step size.
+    """
+    n_r, n_f = batch.X_r.shape[-2], batch.X_f.shape[-2]
+    n = n_r + n_f
+
+    def stacked(a):
+        X = np.concatenate([batch.X_r * np.sqrt(n / n_r),
+                            batch.X_f * np.sqrt(a * n / n_f)], axis=-2)
+        y = np.concatenate([batch.y_r * np.sqrt(n / n_r),
+                            -batch.y_f * np.sqrt(a * n / n_f)], axis=-1)
+        return X, y
+
+    if lr is None:
+        X_max, _ = stacked(max(C8_LR_ALPHA, alpha))
+        top = np.linalg.eigvalsh(X_max @ np.swapaxes(X_max, -1, -2))[..., -1]
+        lr = (n / (2.0 * top))[..., None]
+    X, y = stacked(alpha)
+    w_o = _models(batch, "pretrained")["pretrained"]
+    return gradient_descent_steps(X, y, w_o, steps, lr=lr)
+
+
+def stat_regulariser_weight_irrelevant(batch):
+    """C8: converged solutions for alpha = 0.3 and 3 differ by this much (relative)."""
+    a = discriminative_finetune(batch, 0.3, np.inf)
+    b = discriminative_finetune(batch, 3.0, np.inf)
+    return _rel(a, b)
+
+
+def stat_regulariser_tradeoff(batch):
+    """C8: per weight in C8_ALPHAS, the UL gap to golden and the remaining loss."""
+    golden_ul = _ul(batch, _models(batch, "golden")["golden"])
+    out = []
+    for a in C8_ALPHAS:
+        w = discriminative_finetune(batch, a, C8_STEPS)
+        out.append(np.stack([np.abs(_ul(batch, w) - golden_ul), _rl(batch, w)], -1))
+    return np.stack(out, axis=1)  # (trials, alphas, 2)
+
+
+# --------------------------------------------------------------------------
+# checks
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The evidence of one empirical check on one regime."""
+
+    name: str
+    kind: str
+    verdict: str
+    statement: str
+    estimate: dict = None
+    theory: float = None
+    tolerance: float = None
+    n_trials: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """An empirical check: a per-trial statistic and how to judge it.
+
+    kind
+        ``"identity"``: the statistic (a relative deviation) is at most
+        ``tolerance`` in every trial. ``"theory"``: its mean equals
+        ``theory(scenario)`` (inside the confidence interval, which must be
+        narrower than ``precision`` relative). ``"positive"`` / ``"nonpositive"``:
+        the sign of its mean, decided by the interval (``ZERO_ATOL`` counts as
+        zero). ``"monotone"``: the statistic has shape (trials, k, 2); the first
+        component must decrease and the second increase along ``k``.
+    """
+
+    name: str
+    statistic: object
+    kind: str
+    statement: str
+    tolerance: float = None
+    theory: object = None
+
+    def run(self, regime, seed, *, precision=0.05, trials=None, executor=None):
+        """Run the check on ``regime``; return a :class:`CheckResult`."""
+        seq = montecarlo.seed_sequence(seed, self.name, regime.name)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = self._judge(regime, seq, precision, trials, executor)
+        notes = sorted({str(w.message).split(";")[0] for w in caught})
+        if notes:
+            result = CheckResult(**{**asdict(result),
+                                    "detail": "; ".join([result.detail, *notes]).strip("; ")})
+        return result
+
+    def _judge(self, regime, seq, precision, trials, executor):
+        run = lambda n: montecarlo.run_trials(self.statistic, regime.scenario, n,  # noqa: E731
+                                              seq, executor=executor)
+        common = dict(name=self.name, kind=self.kind, statement=self.statement)
+        if self.kind == "identity":
+            x = run(trials or 200)
+            worst = float(np.max(x))
+            verdict = "holds" if worst <= self.tolerance else "fails"
+            return CheckResult(**common, verdict=verdict, tolerance=self.tolerance,
+                               estimate={"max": worst}, n_trials=len(x),
+                               detail=f"largest deviation {worst:.3g}")
+        if self.kind == "monotone":
+            return self._monotone(run(trials or 400), common)
+        theory = None
+        if self.kind == "theory":
+            try:
+                theory = float(self.theory(regime.scenario))
+            except ValueError as exc:
+                return CheckResult(**common, verdict="inconclusive",
+                                   detail=f"no exact expectation here: {exc}")
+        x = run(trials or 200)
+        if trials is None:
+            if self.kind == "theory":
+                n = montecarlo.trials_for_precision(x, precision, scale=theory)
+            else:
+                # A sign is settled once the interval excludes zero: aim for a
+                # half-width of half the mean (ignored when it already does).
+                e = montecarlo.estimate(x)
+                settled = e.low > ZERO_ATOL or e.high <= ZERO_ATOL
+                n = len(x) if settled else montecarlo.trials_for_precision(
+                    x, 0.5, maximum=20000)
+            if n > len(x):
+                x = run(n)
+        est = montecarlo.estimate(x)
+        summary = {"mean": est.mean, "low": est.low, "high": est.high,
+                   "std_error": est.std_error, "confidence": est.confidence}
+        if self.kind == "theory":
+            half = (est.high - est.low) / 2
+            if not est.low <= theory <= est.high:
+                verdict = "fails"
+            elif half <= precision * abs(theory) or half <= ZERO_ATOL:
+                verdict = "holds"
+            else:
+                verdict = "inconclusive"
+            detail = f"theory {theory:.6g}, interval half-width {half:.3g}"
+        elif self.kind == "positive":
+            verdict = ("holds" if est.low > ZERO_ATOL else
+                       "fails" if est.high <= ZERO_ATOL else "inconclusive")
+            detail = ""
+        else:  # nonpositive
+            verdict = ("holds" if est.high <= ZERO_ATOL else
+                       "fails" if est.low > ZERO_ATOL else "inconclusive")
+            detail = ""
+        return CheckResult(**common, verdict=verdict, estimate=summary, theory=theory,
+                           n_trials=len(x), tolerance=ZERO_ATOL, detail=detail)
+
+    def _monotone(self, x, common):
+        # Paired differences between consecutive weights, per component.
+        steps = np.diff(x, axis=1)
+        verdicts, parts = [], []
+        for j, want in ((0, -1), (1, +1)):
+            for i in range(steps.shape[1]):
+                e = montecarlo.estimate(want * steps[:, i, j])
+                verdicts.append("holds" if e.low > 0 else
+                                "fails" if e.high < 0 else "inconclusive")
+        means = x.mean(axis=0)
+        parts = [f"UL gap {np.array2string(means[:, 0], precision=4)}",
+                 f"RL {np.array2string(means[:, 1], precision=4)}"]
+        verdict = _combine(verdicts)
+        return CheckResult(**common, verdict=verdict, n_trials=len(x),
+                           estimate={"ul_gap": means[:, 0].tolist(),
+                                     "remaining_loss": means[:, 1].tolist()},
+                           detail="; ".join(parts))
+
+
+def _combine(verdicts):
+    verdicts = list(verdicts)
+    if any(v in ("fails", "disproved") for v in verdicts):
+        return "fails"
+    if all(v in ("holds", "proved") for v in verdicts):
+        return "holds"
+    return "inconclusive"
+
+
+# --------------------------------------------------------------------------
+# the registry
+
+
+def _golden_ul_theory(scenario):
+    from . import theory
+    d_r, d_f, d_lap = scenario.d_r, scenario.d_f, scenario.d_lap
+    used = scenario.support_r | scenario.support_f
+    expected = np.arange(d_r + d_f - d_lap)
+    if (not np.all(scenario.scale == 1.0) or not np.array_equal(np.flatnonzero(used), expected)
+            or not np.array_equal(np.flatnonzero(scenario.support_r), expected[:d_r])):
+        warnings.warn("the exact expectation assumes isotropic features in the "
+                      "[A | O | B] layout; it is evaluated anyway", stacklevel=2)
+    w_f = None if scenario.shared_teacher else scenario.w_f_star[used]
+    return theory.expected_golden_unlearning_loss(
+        d_r, d_f, d_lap, scenario.n_r, scenario.w_r_star[used], w_f,
+        sigma=scenario.sigma)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of the paper, formalised.
+
+    Attributes
+    ----------
+    id : str
+        ``"C1"`` ... ``"C8"``.
+    statement : str
+    section : str
+        Where THEORY.md (and the paper) states it.
+    regimes : tuple of str
+        Default regimes it applies to.
+    checks : tuple of Check
+    expected : {"holds", "depends"}
+        ``"depends"``: the claim is true in some regimes only, and the
+        verifier maps where (a failure is a finding, not an error).
+    """
+
+    id: str
+    statement: str
+    section: str
+    regimes: tuple
+    checks: tuple
+    expected: str = "holds"
+
+
+_ALL = tuple(DEFAULT_REGIMES)
+_OVERLAP = ("overlap", "noisy-overlap", "separate-teachers")
+
+CLAIMS = {c.id: c for c in (
+    Claim("C1", "Fine-tuning reaches zero remaining loss: RL(w_ft) = 0.",
+          "THEORY.md 5, C1", _ALL,
+          (Check("C1.remaining_loss", stat_finetune_remaining_loss, "identity",
+                 "RL(w_ft) / mean(y_r^2) <= tol in every trial", IDENTITY_RTOL),)),
+    Claim("C2", "Fine-tuning does not forget: w_ft = w_o, UL(w_ft) = 0, while "
+          "E UL(w_g) > 0 equals its exact expectation.", "THEORY.md 5, C2", _ALL,
+          (Check("C2.finetune_is_pretrained", stat_finetune_is_pretrained, "identity",
+                 "||w_ft - w_o|| / ||w_o|| <= tol", IDENTITY_RTOL),
+           Check("C2.finetune_unlearning_loss", stat_finetune_unlearning_loss,
+                 "identity", "UL(w_ft) / mean(y_f^2) <= tol", IDENTITY_RTOL),
+           Check("C2.golden_unlearning_loss", stat_golden_unlearning_loss, "theory",
+                 "mean UL(w_g) = theory.expected_golden_unlearning_loss",
+                 theory=_golden_ul_theory),
+           Check("C2.golden_forgets", stat_golden_unlearning_loss, "positive",
+                 "E UL(w_g) > 0"))),
+    Claim("C3", "The mechanism: w_ft - w_g = (I - P_r) w_o.", "THEORY.md 5, C3", _ALL,
+          (Check("C3.mechanism", stat_mechanism, "identity",
+                 "||w_ft - w_g - (I - P_r) w_o|| / ||w_o|| <= tol (P_r via numpy pinv)",
+                 IDENTITY_RTOL),)),
+    Claim("C4", "Distinct features: RBM (support mask, reset) is exactly golden.",
+          "THEORY.md 5, C4", ("distinct",),
+          (Check("C4.rbm_is_golden", stat_rbm_vs_golden, "identity",
+                 "||w_rbm - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL),)),
+    Claim("C5", "Overlapping features: RBM forgets more than fine-tuning and keeps "
+          "remaining test loss no worse than FBM.", "THEORY.md 5, C5", _OVERLAP,
+          (Check("C5.rbm_forgets_more", stat_rbm_forgets_more, "positive",
+                 "E[UL(w_rbm) - UL(w_ft)] > 0"),
+           Check("C5.rbm_keeps_overlap", stat_rbm_keeps_overlap, "nonpositive",
+                 "E[test_r(w_rbm) - test_r(w_fbm)] <= 0"))),
+    Claim("C5-disparity", "RBM has a lower average gap to golden than FBM "
+          "(regime-dependent: mapped over overlap ratio by n_r/d_r).",
+          "THEORY.md 5, C5", (),
+          (Check("C5.disparity", stat_rbm_disparity, "nonpositive",
+                 "E[gap(w_rbm) - gap(w_fbm)] <= 0"),), expected="depends"),
+    Claim("C6", "Full overlap makes retention-based masking void: w_rbm = w_ft.",
+          "THEORY.md 5, C6", ("full-overlap",),
+          (Check("C6.rbm_is_finetune", stat_rbm_vs_finetune, "identity",
+                 "||w_rbm - w_ft|| / ||w_ft|| <= tol", IDENTITY_RTOL),)),
+    Claim("C7", "Projection is exact unlearning without the forgetting data: "
+          "P_r w_o = w_g.", "THEORY.md 5, C7", _ALL,
+          (Check("C7.projection_is_golden", stat_projection_vs_golden, "identity",
+                 "||P_r w_o - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL),)),
+    Claim("C8", "Discriminative regularisation (negated labels on D_f, weight "
+          "alpha) narrows the UL gap to golden as alpha grows, at a cost in "
+          "remaining loss, after a finite fine-tuning budget; at convergence in "
+          "the interpolating regime alpha stops mattering.", "THEORY.md 5, C8",
+          ("overlap",),
+          (Check("C8.tradeoff", stat_regulariser_tradeoff, "monotone",
+                 f"after {C8_STEPS} steps, over alpha in {C8_ALPHAS}: UL gap to "
+                 f"golden decreases and RL increases"),
+           Check("C8.weight_irrelevant_at_convergence",
+                 stat_regulariser_weight_irrelevant, "identity",
+                 "converged w(alpha=0.3) = w(alpha=3) (relative)", 1e-6))),
+)}
+
+
+# --------------------------------------------------------------------------
+# running claims
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """The verdict of one claim on one regime, with its evidence."""
+
+    id: str
+    regime: str
+    verdict: str
+    expected: str
+    statement: str
+    symbolic: tuple = ()
+    checks: tuple = ()
+    seed: int = 0
+    regime_description: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """All results of a :func:`verify` run."""
+
+    results: tuple
+    seed: int
+    precision: float
+    seconds: float = 0.0
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def failed_expected(self):
+        """Results of claims that should hold and fail."""
+        return [r for r in self.results if r.expected == "holds" and r.verdict == "fails"]
+
+    def to_dict(self):
+        """JSON-ready evidence: ``{"claims": [...], "seed": ..., ...}``."""
+        return {"claims": [asdict(r) for r in self.results], "seed": self.seed,
+                "precision": self.precision, "seconds": self.seconds,
+                "settings": self.settings}
+
+
+def _symbolic(claim_id):
+    from . import theory
+    out = []
+    for r in theory.symbolic_checks(claim_id.split("-")[0]):
+        out.append({"name": r.name, "verdict": r.verdict, "statement": r.statement,
+                    "detail": r.detail})
+    return tuple(out)
+
+
+def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None,
+                executor=None, symbolic=None):
+    """Check one claim on one regime.
+
+    Parameters
+    ----------
+    claim : Claim or str
+    regime : Regime or str
+        Any regime, not only the claim's defaults (so false cases can be fed).
+    seed : int
+    precision : float
+        Target relative half-width of the confidence intervals.
+    trials : int, optional
+        Fix the number of Monte Carlo trials instead.
+    symbolic : tuple of dict, optional
+        Precomputed symbolic results (computed when ``None``).
+
+    Returns
+    -------
+    ClaimResult
+    """
+    claim = CLAIMS[claim] if isinstance(claim, str) else claim
+    regime = DEFAULT_REGIMES[regime] if isinstance(regime, str) else regime
+    if symbolic is None:
+        symbolic = _symbolic(claim.id)
+    checks = tuple(c.run(regime, seed, precision=precision, trials=trials,
+                         executor=executor) for c in claim.checks)
+    verdict = _combine([s["verdict"] for s in symbolic] + [c.verdict for c in checks])
+    return ClaimResult(id=claim.id, regime=regime.name, verdict=verdict,
+                       expected=claim.expected, statement=claim.statement,
+                       symbolic=symbolic, checks=checks, seed=seed,
+                       regime_description=regime.description)
+
+
+class _Progress:
+    def __init__(self, total, enabled):
+        self.total, self.done, self.enabled = total, 0, enabled and sys.stderr.isatty()
+
+    def step(self, label):
+        self.done += 1
+        if self.enabled:
+            filled = int(30 * self.done / self.total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] "
+                             f"{self.done}/{self.total} {label:<40.40}")
+            if self.done == self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def verify(claims=None, regimes=None, *, precision=0.05, seed=0, workers=1,
+           trials=None, disparity_map=True, progress=False):
+    """Check the claims on their regimes; return a :class:`Report`.
+
+    Parameters
+    ----------
+    claims : list of str, optional
+        Claim ids (default: all of :data:`CLAIMS`).
+    regimes : list of str, optional
+        Restrict to these default regimes.
+    precision : float
+        Target relative half-width of the confidence intervals (default 0.05).
+    seed : int
+        Every number in the report is a function of the seed alone.
+    workers : int
+        Worker processes; the report does not depend on it.
+    trials : int, optional
+        Fix the Monte Carlo sample size (else chosen from ``precision``).
+    disparity_map : bool
+        Map C5's disparity part over :func:`disparity_map_regimes`.
+    progress : bool
+        Show a progress bar on a terminal.
+    """
+    precision = 0.05 if precision is None else check_float(
+        precision, "precision", minimum=0.0, strict=True)
+    seed = check_int(seed, "seed", minimum=0)
+    ids = list(CLAIMS) if claims is None else list(claims)
+    for cid in ids:
+        if cid not in CLAIMS:
+            raise ValueError(f"unknown claim {cid!r}; known: {', '.join(CLAIMS)}")
+    for name in regimes or ():
+        if name not in DEFAULT_REGIMES:
+            raise ValueError(f"unknown regime {name!r}; known: "
+                             f"{', '.join(DEFAULT_REGIMES)}")
+    jobs = []
+    for cid in ids:
+        claim = CLAIMS[cid]
+        names = [r for r in claim.regimes if regimes is None or r in regimes]
+        jobs += [(claim, DEFAULT_REGIMES[r]) for r in names]
+        if claim.expected == "depends" and disparity_map and regimes is None:
+            jobs += [(claim, r) for r in disparity_map_regimes()]
+    start = time.perf_counter()
+    bar = _Progress(len(jobs), progress)
+    executor = montecarlo.make_executor(workers)
+    symbolic = {}
+    results = []
+    try:
+        for claim, regime in jobs:
+            if claim.id not in symbolic:
+                symbolic[claim.id] = _symbolic(claim.id)
+            results.append(check_claim(claim, regime, seed=seed, precision=precision,
+                                       trials=trials, executor=executor,
+                                       symbolic=symbolic[claim.id]))
+            bar.step(f"{claim.id} {regime.name}")
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    return Report(tuple(results), seed, precision, time.perf_counter() - start,
+                  {"workers": workers, "trials": trials})
+
+
+def _short(check):
+    e = check.estimate or {}
+    if "mean" in e:
+        return f"{e['mean']:.4g} [{e['low']:.4g}, {e['high']:.4g}]"
+    if "max" in e:
+        return f"max {e['max']:.2g} (tol {check.tolerance:.0e})"
+    return check.detail
+
+
+def format_report(report):
+    """A readable table: claim, regime, check, symbolic, estimate, verdict."""
+    lines = [f"{'claim':<13} {'regime':<22} {'check':<34} {'symbolic':<12} "
+             f"{'empirical estimate [interval]':<44} verdict"]
+    for r in report.results:
+        sym = ("none" if not r.symbolic else
+               _combine(s["verdict"] for s in r.symbolic).replace("holds", "proved"))
+        for i, c in enumerate(r.checks):
+            theory = f" vs {c.theory:.4g}" if c.theory is not None else ""
+            lines.append(f"{r.id if i == 0 else '':<13} {r.regime if i == 0 else '':<22.22} "
+                         f"{c.name.split('.', 1)[1]:<34.34} {sym if i == 0 else '':<12} "
+                         f"{(_short(c) + theory):<44.44} {c.verdict}")
+        lines.append(f"{'':<13} {'':<22} {'=> claim':<34} {'':<12} {'':<44} "
+                     f"{r.verdict.upper()}" + (" (regime-dependent)"
+                                               if r.expected == "depends" else ""))
+    failed = report.failed_expected
+    counts = {v: sum(r.verdict == v for r in report.results)
+              for v in ("holds", "fails", "inconclusive")}
+    lines.append(f"\n{len(report.results)} claim-regime pairs: {counts['holds']} hold, "
+                 f"{counts['fails']} fail, {counts['inconclusive']} inconclusive; "
+                 f"seed {report.seed}, {report.seconds:.1f} s")
+    if failed:
+        lines.append("FAILED (claims that should hold): " +
+                     ", ".join(f"{r.id}@{r.regime}" for r in failed))
+    return "\n".join(lines)

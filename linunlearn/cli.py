@@ -1,0 +1,223 @@
+"""Command line: ``linunlearn solve``, ``verify``, ``compare`` and ``figures``.
+
+The CLI only parses arguments and calls library functions.
+"""
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+
+def _scenario_arguments(parser):
+    group = parser.add_argument_group("scenario")
+    group.add_argument("--d-r", type=int, default=60, help="remaining support size")
+    group.add_argument("--d-f", type=int, default=40, help="forgetting support size")
+    group.add_argument("--d-lap", type=int, default=16, help="overlapping features")
+    group.add_argument("--n-r", type=int, default=30, help="remaining samples")
+    group.add_argument("--n-f", type=int, default=15, help="forgetting samples")
+    group.add_argument("--sigma", type=float, default=0.0, help="label noise")
+    group.add_argument("--teacher", choices=("shared", "separate"), default="shared")
+    group.add_argument("--data", metavar="NPZ",
+                       help="user arrays instead of a scenario: an .npz file with "
+                            "X_r, y_r, X_f, y_f (optionally X_test_r, y_test_r, "
+                            "X_test_f, y_test_f)")
+
+
+def _format_table(rows, columns, row_label):
+    """Fixed-width text table: rows is {name: {column: value}}."""
+    width = max(12, *(len(c) for c in columns))
+    first = max(len(row_label), *(len(r) for r in rows))
+    lines = [f"{row_label:<{first}}  " + "  ".join(f"{c:>{width}}" for c in columns)]
+    for name, values in rows.items():
+        cells = []
+        for c in columns:
+            v = values.get(c)
+            cells.append(f"{'-':>{width}}" if v is None else f"{v:>{width}.6g}")
+        lines.append(f"{name:<{first}}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def _load_data(args):
+    from .scenarios import Dataset, Scenario
+    if args.data:
+        with np.load(args.data) as arrays:
+            return Dataset(**{k: arrays[k] for k in arrays.files})
+    scenario = Scenario.overlapping(args.d_r, args.d_f, args.d_lap, args.n_r,
+                                    args.n_f, sigma=args.sigma, teacher=args.teacher)
+    return scenario.sample(rng=args.seed)
+
+
+def _cmd_solve(args):
+    from .metrics import average_gap, evaluate
+    from .solutions import solve_all
+    data = _load_data(args)
+    solutions = solve_all(data, args.methods, numeric=args.numeric)
+    table = {m: evaluate(data, s.w) for m, s in solutions.items()}
+    golden = evaluate(data, solve_all(data, ["golden"])["golden"].w)
+    for m, row in table.items():
+        row["gap_to_golden"] = average_gap(row, golden)
+        row["interpolates"] = float(solutions[m].interpolates)
+    if args.json:
+        out = {"seed": args.seed, "numeric": args.numeric,
+               "methods": {m: {**row, "interpolates": solutions[m].interpolates,
+                               "semantics": solutions[m].semantics}
+                           for m, row in table.items()}}
+        json.dump(out, sys.stdout, indent=2)
+        print()
+        return 0
+    columns = list(next(iter(table.values())))
+    print(f"route: {'gradient descent' if args.numeric else 'closed form'}; "
+          f"seed {args.seed}; n_r={data.n_r}, n_f={data.n_f}, d={data.d}")
+    print(_format_table(table, columns, "method"))
+    return 0
+
+
+def _cmd_verify(args):
+    from . import claims
+    if args.regime is not None:
+        from . import regimes
+        report = regimes.verify_regime(
+            args.regime, precision=0.05 if args.precision is None else args.precision,
+            seed=args.seed, workers=args.workers, trials=args.trials)
+        print(claims.format_report(report))
+        notes = regimes.format_notes(report)
+        if notes:
+            print(notes)
+    else:
+        report = claims.verify(claims=args.claims, regimes=args.regimes,
+                               precision=args.precision, seed=args.seed,
+                               workers=args.workers, trials=args.trials,
+                               disparity_map=not args.no_map, progress=not args.quiet)
+        print(claims.format_report(report))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report.to_dict(), fh, indent=2)
+        print(f"evidence written to {args.json}")
+    return 1 if report.failed_expected else 0
+
+
+def _cmd_compare(args):
+    from .compare import compare
+    data = None
+    if args.data:
+        data = _load_data(args)
+    result = compare(args.regimes, data=data, methods=args.methods,
+                     n_trials=args.trials, seed=args.seed)
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, indent=2)
+        print()
+    elif args.latex:
+        print(result.to_latex())
+    else:
+        print(result.format_text())
+    return 0
+
+
+def _cmd_figures(args):
+    from . import figures
+    if args.list:
+        for name, spec in figures.FIGURES.items():
+            reason = spec.unavailable() if spec.unavailable else None
+            print(f"{name:<16} {spec.description}" + (f" [not available: {reason}]"
+                                                       if reason else ""))
+        return 0
+    result = figures.write_figures(args.names or None, args.out, seed=args.seed,
+                                   quick=args.quick, progress=not args.quiet)
+    for name, paths in result.written.items():
+        print(f"{name}: wrote {', '.join(paths)} ({result.seconds[name]:.1f} s)")
+    for name, reason in result.skipped.items():
+        print(f"{name}: not produced: {reason}")
+    print(f"manifest: {result.manifest}")
+    return 0
+
+
+def build_parser():
+    """Return the argument parser of the ``linunlearn`` command."""
+    from .solutions import PAPER_METHODS
+    parser = argparse.ArgumentParser(
+        prog="linunlearn",
+        description="Verify the theory of fine-tuning-based unlearning in "
+                    "linear regression.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="compute every model on one scenario and "
+                                     "print their metrics")
+    _scenario_arguments(p)
+    p.add_argument("--methods", nargs="+", choices=PAPER_METHODS,
+                   default=list(PAPER_METHODS))
+    p.add_argument("--numeric", action="store_true",
+                   help="run gradient descent instead of the closed forms")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("verify", help="check the paper's claims symbolically and "
+                                      "by Monte Carlo")
+    p.add_argument("--claims", nargs="+", metavar="ID", help="e.g. C1 C5")
+    p.add_argument("--regimes", nargs="+", metavar="NAME",
+                   help="default regimes to run (see --list)")
+    p.add_argument("--precision", type=float, default=None,
+                   help="target half-width of the confidence intervals, relative")
+    p.add_argument("--trials", type=int, default=None,
+                   help="fix the Monte Carlo sample size per check")
+    p.add_argument("--no-map", action="store_true",
+                   help="skip the C5 disparity map over the regime grid")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--json", metavar="PATH", help="write the full evidence here")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--regime", metavar="NAME",
+                   choices=("ridge", "noise", "anisotropic", "early-stopping",
+                            "underparameterized"),
+                   help="re-run the claims in a beyond-the-paper regime family "
+                        "(ridge, noise, anisotropic, early-stopping, "
+                        "underparameterized); --claims/--regimes do not apply")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("compare", help="run every unlearning method on the same "
+                                       "data and tabulate the metrics")
+    p.add_argument("--regimes", nargs="+", metavar="NAME",
+                   help="default regimes (default: distinct overlap full-overlap)")
+    p.add_argument("--methods", nargs="+", metavar="METHOD",
+                   help="methods with their default options (default: every "
+                        "method, the regularised ones also after 5 steps)")
+    p.add_argument("--data", metavar="NPZ",
+                   help="user arrays instead of the regimes: an .npz file with "
+                        "X_r, y_r, X_f, y_f (optionally held-out test sets)")
+    p.add_argument("--trials", type=int, default=20,
+                   help="Monte Carlo draws per regime")
+    p.add_argument("--seed", type=int, default=0)
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="machine-readable output")
+    out.add_argument("--latex", action="store_true", help="a LaTeX table")
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("figures", help="compute and draw the paper's figures "
+                                       "(PDF and PNG)")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="figures to make (default: all; see --list)")
+    p.add_argument("--out", default="figures", metavar="DIR",
+                   help="output folder (default: figures)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true",
+                   help="small versions: few Monte Carlo draws, coarse grids")
+    p.add_argument("--list", action="store_true", help="list the figures and exit")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_figures)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``linunlearn`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError) as exc:
+        parser.exit(2, f"linunlearn {args.command}: error: {exc}\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

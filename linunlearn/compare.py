@@ -1,0 +1,472 @@
+"""Every unlearning method on the same data, with the same metrics (``linunlearn compare``).
+
+:func:`compare` runs each method (core models of :mod:`linunlearn.solutions`
+and the methods of :mod:`linunlearn.methods`) on Monte Carlo draws of the
+default regimes (distinct, 40% overlap, full overlap) or on user data, and
+returns a :class:`Comparison`: per regime and method, the mean and confidence
+interval of UA (unlearning loss), RA (remaining loss and remaining test
+loss), TA (test loss), MIA-efficacy, the average gap to the golden model and
+the run time, with the stop reasons the methods gave. It formats as text,
+JSON (:meth:`Comparison.to_dict`) and LaTeX (:meth:`Comparison.to_latex`).
+
+:func:`figure_data` computes the comparison figure's data (average gap per
+method and regime, UA/RA trade-off curves of the regularised variants);
+:func:`draw_figure` draws it (matplotlib is imported there, on use).
+"""
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import check_float, check_int
+from .metrics import METRICS, average_gap, evaluate
+from .solutions import available_methods, solve
+
+__all__ = ["Cell", "Comparison", "compare", "DEFAULT_COMPARE_METHODS",
+           "DEFAULT_COMPARE_REGIMES", "figure_data", "draw_figure", "COLUMNS"]
+
+#: The regimes :func:`compare` runs by default (from
+#: :data:`linunlearn.claims.DEFAULT_REGIMES`).
+DEFAULT_COMPARE_REGIMES = ("distinct", "overlap", "full-overlap")
+
+#: ``(label, method, options)`` of the methods compared by default, with each
+#: method's documented default options; the regularised variants both at
+#: convergence and after 5 gradient steps (the budget of claim C8).
+DEFAULT_COMPARE_METHODS = (
+    ("finetune", "finetune", {}), ("golden", "golden", {}), ("rbm", "rbm", {}),
+    ("fbm", "fbm", {}), ("projection", "projection", {}),
+    ("minnorm_og", "minnorm_og", {}), ("salun", "salun", {}),
+    ("deepclean", "deepclean", {}),
+    ("ce_ft", "ce_ft", {}), ("ce_ft[k=5]", "ce_ft", {"steps": 5}),
+    ("ice_ft", "ice_ft", {}), ("ice_ft[k=5]", "ice_ft", {"steps": 5}),
+    ("kl_ft", "kl_ft", {}), ("kl_ft[k=5]", "kl_ft", {"steps": 5}),
+    ("ga", "ga", {}), ("gdiff", "gdiff", {}), ("ngdiff", "ngdiff", {}),
+    ("icu", "icu", {}),
+)
+
+#: Table columns: the metrics (those the data allow), the gap, the time.
+COLUMNS = METRICS + ("gap_to_golden", "time_ms")
+
+_SHORT = {"remaining_loss": "RL", "unlearning_loss": "UA: UL",
+          "test_remaining_loss": "RA: test_r", "test_forgetting_loss": "test_f",
+          "test_loss": "TA: test", "mia_efficacy": "MIA", "gap_to_golden": "gap",
+          "time_ms": "ms"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: a mean over trials and its confidence interval.
+
+    ``low`` and ``high`` are ``None`` for a single data set (user data).
+    """
+
+    mean: float
+    low: float = None
+    high: float = None
+    n_trials: int = 1
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of :func:`compare`.
+
+    Attributes
+    ----------
+    regimes : tuple of str
+        Regime names (``"data"`` for user data).
+    methods : tuple of str
+        Row labels.
+    specs : dict
+        ``label -> (method, options)``.
+    columns : tuple of str
+        The columns present (a subset of :data:`COLUMNS`).
+    cells : dict
+        ``cells[regime][label][column]`` is a :class:`Cell`.
+    stop_reasons : dict
+        ``stop_reasons[regime][label]`` maps each stop reason to its count
+        over trials (``info["stop_reason"]``, or the gradient-descent stop
+        reason, or ``"closed_form"``).
+    descriptions : dict
+        ``regime -> description`` (sizes of the scenario).
+    n_trials : int
+    seed : int or None
+    confidence : float
+    """
+
+    regimes: tuple
+    methods: tuple
+    specs: dict
+    columns: tuple
+    cells: dict
+    stop_reasons: dict
+    descriptions: dict = field(default_factory=dict)
+    n_trials: int = 1
+    seed: int = None
+    confidence: float = 0.95
+
+    def to_dict(self):
+        """A JSON-serialisable dict of everything in the result."""
+        return {
+            "seed": self.seed, "n_trials": self.n_trials,
+            "confidence": self.confidence, "columns": list(self.columns),
+            "methods": {label: {"method": m, "options": _jsonable(o)}
+                        for label, (m, o) in self.specs.items()},
+            "regimes": {r: {"description": self.descriptions.get(r, ""),
+                            "results": {label: {
+                                **{c: {"mean": cell.mean, "low": cell.low,
+                                       "high": cell.high}
+                                   for c, cell in self.cells[r][label].items()},
+                                "stop_reasons": dict(self.stop_reasons[r][label])}
+                                for label in self.methods}}
+                        for r in self.regimes}}
+
+    def format_text(self):
+        """Fixed-width text: one table per regime, ``mean ± half-width``."""
+        out = [f"{len(self.methods)} methods; {self.n_trials} trial(s) per regime, "
+               f"seed {self.seed}; cells: mean ± half-width of the "
+               f"{self.confidence:.0%} interval"]
+        heads = [_SHORT.get(c, c) for c in self.columns] + ["stop"]
+        first = max(len("method"), *(len(m) for m in self.methods))
+        for r in self.regimes:
+            rows = []
+            for label in self.methods:
+                cells = [_text_cell(self.cells[r][label][c]) for c in self.columns]
+                reasons = self.stop_reasons[r][label]
+                cells.append(",".join(sorted(reasons, key=reasons.get, reverse=True)))
+                rows.append((label, cells))
+            widths = [max(len(h), *(len(cells[i]) for _, cells in rows))
+                      for i, h in enumerate(heads)]
+            out.append("")
+            out.append(f"regime {r}: {self.descriptions.get(r, '')}".rstrip(": "))
+            out.append(f"{'method':<{first}}  " + "  ".join(
+                f"{h:>{w}}" if i < len(heads) - 1 else h
+                for i, (h, w) in enumerate(zip(heads, widths))))
+            for label, cells in rows:
+                out.append(f"{label:<{first}}  " + "  ".join(
+                    f"{c:>{w}}" if i < len(cells) - 1 else c
+                    for i, (c, w) in enumerate(zip(cells, widths))))
+        return "\n".join(out)
+
+    def to_latex(self, *, columns=None):
+        """A booktabs LaTeX table: a block of rows per regime, ``mean $\\pm$ half-width``."""
+        columns = self.columns if columns is None else tuple(columns)
+        head = " & ".join(["method"] + [_latex_escape(_SHORT.get(c, c))
+                                          for c in columns])
+        lines = [f"% linunlearn compare: {self.n_trials} trial(s), seed {self.seed}, "
+                 f"{self.confidence:.0%} intervals",
+                 "\\begin{tabular}{l" + "r" * len(columns) + "}", "\\toprule",
+                 head + " \\\\"]
+        for r in self.regimes:
+            lines += ["\\midrule", f"\\multicolumn{{{len(columns) + 1}}}{{l}}"
+                                   f"{{\\emph{{{_latex_escape(r)}}}}} \\\\"]
+            for label in self.methods:
+                cells = [_latex_cell(self.cells[r][label][c]) for c in columns]
+                lines.append(" & ".join([f"\\texttt{{{_latex_escape(label)}}}"]
+                                        + cells) + " \\\\")
+        lines += ["\\bottomrule", "\\end{tabular}"]
+        return "\n".join(lines)
+
+
+def _jsonable(options):
+    return {k: (v.tolist() if isinstance(v, np.ndarray) else v)
+            for k, v in options.items()}
+
+
+def _fmt(x):
+    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
+
+
+def _text_cell(cell):
+    if cell.low is None:
+        return _fmt(cell.mean)
+    return f"{_fmt(cell.mean)}±{_fmt(0.5 * (cell.high - cell.low))}"
+
+
+def _latex_cell(cell):
+    if cell.low is None:
+        return f"${_fmt(cell.mean)}$"
+    return f"${_fmt(cell.mean)} \\pm {_fmt(0.5 * (cell.high - cell.low))}$"
+
+
+def _latex_escape(text):
+    return text.replace("_", "\\_").replace("%", "\\%").replace("&", "\\&")
+
+
+def _method_specs(methods):
+    if methods is None:
+        return {label: (m, dict(o)) for label, m, o in DEFAULT_COMPARE_METHODS}
+    specs = {}
+    known = available_methods()
+    for entry in methods:
+        if isinstance(entry, str):
+            label, method, options = entry, entry, {}
+        elif isinstance(entry, tuple) and len(entry) == 3:
+            label, method, options = entry
+        else:
+            raise TypeError(f"methods entries must be a method name or a "
+                            f"(label, method, options) tuple, got {entry!r}")
+        if method not in known:
+            raise ValueError(f"methods: unknown method {method!r}; known: "
+                             f"{', '.join(known)}")
+        if label in specs:
+            raise ValueError(f"methods: duplicate label {label!r}")
+        specs[label] = (method, dict(options))
+    if not specs:
+        raise ValueError("methods must name at least one method")
+    return specs
+
+
+def _regimes(regimes):
+    from .claims import DEFAULT_REGIMES
+    from .scenarios import Scenario
+    regimes = DEFAULT_COMPARE_REGIMES if regimes is None else regimes
+    if isinstance(regimes, dict):
+        items = list(regimes.items())
+    else:
+        items = []
+        for r in regimes:
+            if isinstance(r, str):
+                if r not in DEFAULT_REGIMES:
+                    raise ValueError(f"regimes: unknown regime {r!r}; known: "
+                                     f"{', '.join(DEFAULT_REGIMES)}")
+                items.append((r, DEFAULT_REGIMES[r].scenario))
+            else:
+                items.append((getattr(r, "name", None), getattr(r, "scenario", r)))
+    out = {}
+    for name, scenario in items:
+        if not isinstance(scenario, Scenario) or name is None:
+            raise TypeError(f"regimes must be default regime names, Regime objects "
+                            f"or a dict of name -> Scenario, got {scenario!r}")
+        out[name] = scenario
+    if not out:
+        raise ValueError("regimes must name at least one regime")
+    return out
+
+
+def _run_one(data, specs, rng):
+    """Metrics, time and stop reason of every method on one data set."""
+    golden = evaluate(data, solve(data, "golden").w)
+    rows = {}
+    for label, (method, options) in specs.items():
+        opts = dict(options)
+        if method == "salun" and "rng" not in opts:
+            opts["rng"] = rng
+        start = time.perf_counter()
+        sol = solve(data, method, **opts)
+        elapsed = 1e3 * (time.perf_counter() - start)
+        metrics = evaluate(data, sol.w)
+        metrics["gap_to_golden"] = average_gap(metrics, golden)
+        metrics["time_ms"] = elapsed
+        reason = sol.info.get("stop_reason") or (
+            sol.run.stop_reason if sol.run is not None else "closed_form")
+        rows[label] = (metrics, reason)
+    return rows
+
+
+def _describe(s):
+    return (f"d_r={s.d_r}, d_f={s.d_f}, d_lap={s.d_lap}, n_r={s.n_r}, "
+            f"n_f={s.n_f}, sigma={s.sigma:g}")
+
+
+def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
+            confidence=0.95):
+    """Run every unlearning method on the same data and tabulate the metrics.
+
+    Parameters
+    ----------
+    regimes : sequence of str or Regime, or dict of str to Scenario, optional
+        Scenarios to draw from; default :data:`DEFAULT_COMPARE_REGIMES`.
+        Ignored when ``data`` is given.
+    data : Dataset, optional
+        User data: one run, no intervals (regime name ``"data"``).
+    methods : sequence, optional
+        Method names, or ``(label, method, options)`` tuples; default
+        :data:`DEFAULT_COMPARE_METHODS`. SalUn's random labels come from the
+        trial's generator unless ``rng`` is in its options.
+    n_trials : int
+        Monte Carlo draws per regime (at least 2).
+    seed : int
+        Trial ``i`` of regime ``r`` uses the ``i``-th child of
+        ``seed_sequence(seed, "compare", r)``, split into one stream for the
+        data and one for the methods.
+    confidence : float in (0, 1)
+        Level of the Student-t intervals.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError, TypeError
+        Unknown regime or method, a bad option of a method, ``n_trials < 2``.
+
+    Examples
+    --------
+    >>> from linunlearn import Scenario
+    >>> from linunlearn.compare import compare
+    >>> res = compare({"tiny": Scenario.distinct(8, 6, 3, 2)},
+    ...               methods=["finetune", "rbm", "deepclean", "ga"], n_trials=3)
+    >>> round(res.cells["tiny"]["rbm"]["gap_to_golden"].mean, 12)
+    0.0
+    >>> dict(res.stop_reasons["tiny"]["ga"])
+    {'vanishing_gradient': 3}
+    """
+    from . import methods as _  # noqa: F401  (registers the methods)
+    from .montecarlo import estimate, seed_sequence
+    specs = _method_specs(methods)
+    confidence = check_float(confidence, "confidence", minimum=0.0, maximum=1.0,
+                             strict=True)
+    if confidence >= 1.0:
+        raise ValueError(f"confidence must be < 1, got {confidence}")
+    seed = check_int(seed, "seed", minimum=0)
+    if data is not None:
+        rows = _run_one(data, specs, np.random.default_rng(seed))
+        cells = {"data": {label: {c: Cell(float(v)) for c, v in m.items()}
+                          for label, (m, _) in rows.items()}}
+        reasons = {"data": {label: Counter([r]) for label, (_, r) in rows.items()}}
+        columns = tuple(c for c in COLUMNS if c in next(iter(rows.values()))[0])
+        return Comparison(("data",), tuple(specs), specs, columns, cells, reasons,
+                          {"data": f"user data: n_r={data.n_r}, n_f={data.n_f}, "
+                                   f"d={data.d}"}, 1, seed, confidence)
+    n_trials = check_int(n_trials, "n_trials", minimum=2)
+    scenarios = _regimes(regimes)
+    cells, reasons, descriptions = {}, {}, {}
+    columns = None
+    for name, scenario in scenarios.items():
+        trials = []
+        for child in seed_sequence(seed, "compare", name).spawn(n_trials):
+            data_seed, method_seed = child.spawn(2)
+            sample = scenario.sample(rng=np.random.default_rng(data_seed))
+            trials.append(_run_one(sample, specs, np.random.default_rng(method_seed)))
+        columns = tuple(c for c in COLUMNS if c in trials[0][next(iter(specs))][0])
+        cells[name] = {}
+        reasons[name] = {}
+        for label in specs:
+            cells[name][label] = {}
+            for c in columns:
+                e = estimate([t[label][0][c] for t in trials], confidence)
+                cells[name][label][c] = Cell(e.mean, e.low, e.high, n_trials)
+            reasons[name][label] = Counter(t[label][1] for t in trials)
+        descriptions[name] = _describe(scenario)
+    return Comparison(tuple(scenarios), tuple(specs), specs, columns, cells,
+                      reasons, descriptions, n_trials, seed, confidence)
+
+
+# --------------------------------------------------------------------------
+# the figure
+
+
+#: Weights of the trade-off curves (``0`` is skipped for ICE-FT, whose
+#: weight must be positive).
+FIGURE_ALPHAS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+def figure_data(comparison=None, *, regime="overlap", alphas=FIGURE_ALPHAS,
+                steps=5, n_trials=20, seed=0):
+    """Data of the comparison figure: gaps per method, and trade-off curves.
+
+    Parameters
+    ----------
+    comparison : Comparison, optional
+        The gaps to plot; default ``compare(n_trials=n_trials, seed=seed)``.
+    regime : str
+        Default regime on which the trade-off curves are drawn.
+    alphas : sequence of float in [0, 1]
+        Weights of the regularised variants.
+    steps : int
+        Gradient steps of the curves (at convergence the weight stops
+        mattering in the interpolating regime, see :mod:`linunlearn.methods`).
+    n_trials, seed : int
+
+    Returns
+    -------
+    dict
+        ``"gap"``: ``{regime: {label: (mean, low, high)}}``; ``"tradeoff"``:
+        ``{variant: {"alpha", "unlearning_loss", "remaining_loss"}}`` (lists
+        of means over the trials); ``"golden_unlearning_loss"``; ``"regime"``,
+        ``"steps"``, ``"seed"``, ``"n_trials"``.
+
+    Examples
+    --------
+    >>> d = figure_data(compare(["distinct"], methods=["finetune", "rbm"],
+    ...                         n_trials=2), regime="distinct", alphas=(0.0, 1.0),
+    ...                 steps=2, n_trials=2)
+    >>> sorted(d["tradeoff"]), d["tradeoff"]["ice_ft"]["alpha"]
+    (['ce_ft', 'ice_ft', 'kl_ft'], [1.0])
+    """
+    from .methods import REGULARISED_METHODS
+    from .montecarlo import seed_sequence
+    steps = check_int(steps, "steps", minimum=0)
+    n_trials = check_int(n_trials, "n_trials", minimum=1)
+    alphas = [check_float(a, "alphas", minimum=0.0, maximum=1.0) for a in alphas]
+    if comparison is None:
+        comparison = compare(n_trials=n_trials, seed=seed)
+    gap = {r: {label: (c["gap_to_golden"].mean, c["gap_to_golden"].low,
+                       c["gap_to_golden"].high)
+               for label, c in comparison.cells[r].items()}
+           for r in comparison.regimes}
+    scenario = _regimes([regime])[regime]
+    draws = [scenario.sample(rng=np.random.default_rng(s))
+             for s in seed_sequence(seed, "compare-figure", regime).spawn(n_trials)]
+    tradeoff = {}
+    for variant in REGULARISED_METHODS:
+        use = [a for a in alphas if a > 0 or variant != "ice_ft"]
+        ul, rl = [], []
+        for a in use:
+            m = [evaluate(d, solve(d, variant, alpha=a, steps=steps).w) for d in draws]
+            ul.append(float(np.mean([x["unlearning_loss"] for x in m])))
+            rl.append(float(np.mean([x["remaining_loss"] for x in m])))
+        tradeoff[variant] = {"alpha": use, "unlearning_loss": ul, "remaining_loss": rl}
+    golden = float(np.mean([evaluate(d, solve(d, "golden").w)["unlearning_loss"]
+                            for d in draws]))
+    return {"gap": gap, "tradeoff": tradeoff, "golden_unlearning_loss": golden,
+            "regime": regime, "steps": steps, "seed": seed, "n_trials": n_trials}
+
+
+def draw_figure(data, path=None):
+    """Draw :func:`figure_data`'s output; save it to ``path`` if given.
+
+    Left: average gap to golden per method, one bar group per regime. Right:
+    unlearning loss against remaining loss of the regularised variants as the
+    weight grows, with the golden model's unlearning loss.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure  # imported on use
+    fig = Figure(figsize=(12, 4.5), layout="constrained")
+    ax_gap, ax_trade = fig.subplots(1, 2, width_ratios=(2, 1))
+    regimes = list(data["gap"])
+    labels = list(next(iter(data["gap"].values())))
+    width = 0.8 / len(regimes)
+    x = np.arange(len(labels))
+    for i, r in enumerate(regimes):
+        mean = np.array([data["gap"][r][m][0] for m in labels])
+        low = np.array([data["gap"][r][m][1] for m in labels], dtype=float)
+        high = np.array([data["gap"][r][m][2] for m in labels], dtype=float)
+        err = None if np.isnan(low).any() else np.vstack([mean - low, high - mean])
+        ax_gap.bar(x + (i - (len(regimes) - 1) / 2) * width, mean, width, yerr=err,
+                   label=r, capsize=2)
+    ax_gap.set_xticks(x, labels, rotation=60, ha="right")
+    ax_gap.set_ylabel("average gap to golden")
+    ax_gap.legend(title="regime")
+    for variant, curve in data["tradeoff"].items():
+        ax_trade.plot(curve["remaining_loss"], curve["unlearning_loss"], "o-",
+                      label=variant)
+    ax_trade.axhline(data["golden_unlearning_loss"], color="k", ls="--",
+                     label="golden UL")
+    ax_trade.set_xlabel("remaining loss RL")
+    ax_trade.set_ylabel("unlearning loss UL")
+    ax_trade.set_title(f"{data['regime']}, {data['steps']} steps, alpha grows")
+    ax_trade.legend()
+    fig.suptitle(f"linunlearn compare (seed {data['seed']}, "
+                 f"{data['n_trials']} trials)")
+    if path is not None:
+        meta = ({"Description": f"linunlearn compare, seed {data['seed']}"}
+                if str(path).endswith(".png") else None)
+        fig.savefig(path, metadata=meta)
+    return fig

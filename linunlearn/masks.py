@@ -1,0 +1,103 @@
+"""Weight saliency maps (masks) computed from data (THEORY.md section 4).
+
+At the pretrained model every gradient of the training loss vanishes (it
+interpolates), so saliency is defined on the data: the gradient magnitude at
+initialisation, ``|(2/n) X^T y|``, or the Fisher diagonal of a unit-noise
+Gaussian likelihood, ``F_j = (1/n) sum_i x_ij^2``. The support of a set, the
+features it actually uses, is ``F_j > tol * max_j F_j``.
+
+All functions accept stacks of problems (leading batch axes).
+"""
+
+import numpy as np
+
+from ._validation import check_float, check_option
+
+__all__ = ["SUPPORT_RTOL", "SALIENCIES", "saliency", "select"]
+
+#: A feature belongs to a set's support when its Fisher score exceeds this
+#: fraction of the largest score. Generated data are exactly zero off their
+#: support, so any small positive tolerance recovers it; 1e-10 also absorbs
+#: round-off in user data that was centred or rescaled.
+SUPPORT_RTOL = 1e-10
+
+#: The saliency scores that masks can be built from.
+SALIENCIES = ("support", "fisher", "gradient")
+
+
+def saliency(X, y=None, *, kind="fisher"):
+    """Return the per-feature saliency scores of a data set.
+
+    Parameters
+    ----------
+    X : ndarray of shape (..., n, d)
+        Features.
+    y : ndarray of shape (..., n), or (n, k) for ``k`` outputs, optional
+        Labels; needed for ``kind="gradient"``. With several outputs the
+        gradient magnitude is the Euclidean norm over outputs.
+    kind : {"fisher", "support", "gradient"}
+        ``"fisher"`` and ``"support"``: the Fisher diagonal ``mean(X**2, 0)``;
+        ``"gradient"``: the gradient magnitude at zero, ``|(2/n) X^T y|``.
+
+    Returns
+    -------
+    ndarray of shape (..., d)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0, 2.0], [1.0, 0.0, 0.0]])
+    >>> saliency(X)
+    array([1., 0., 2.])
+    >>> saliency(X, np.array([1.0, -1.0]), kind="gradient")
+    array([0., 0., 2.])
+    """
+    check_option(kind, "saliency", SALIENCIES)
+    n = X.shape[-2]
+    if kind == "gradient":
+        if y is None:
+            raise ValueError("saliency='gradient' needs the labels y")
+        if y.ndim == X.ndim:  # (n, k) outputs: norm of the (d, k) gradient rows
+            return np.linalg.norm((2.0 / n) * (X.T @ y), axis=-1)
+        return np.abs((2.0 / n) * (y[..., None, :] @ X)[..., 0, :])
+    return np.mean(X ** 2, axis=-2)
+
+
+def select(scores, *, tol=None, ratio=None):
+    """Return the boolean mask of the most salient features.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (..., d)
+        Non-negative saliency scores.
+    tol : float, optional
+        Keep features whose score exceeds ``tol * max(scores)``. The default,
+        when ``ratio`` is not given either, is :data:`SUPPORT_RTOL`.
+    ratio : float in (0, 1], optional
+        Keep the ``ceil(ratio * d)`` highest scores instead (ties broken by
+        position, so the result is deterministic).
+
+    Returns
+    -------
+    ndarray of bool, shape (..., d)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> select(np.array([3.0, 0.0, 1.0, 2.0]))
+    array([ True, False,  True,  True])
+    >>> select(np.array([3.0, 0.0, 1.0, 2.0]), ratio=0.5)
+    array([ True, False, False,  True])
+    """
+    if tol is not None and ratio is not None:
+        raise ValueError("give either tol or ratio, not both")
+    if ratio is not None:
+        ratio = check_float(ratio, "ratio", minimum=0.0, maximum=1.0, strict=True)
+        d = scores.shape[-1]
+        k = int(np.ceil(ratio * d - 1e-9))
+        order = np.argsort(-scores, axis=-1, kind="stable")
+        mask = np.zeros(scores.shape, dtype=bool)
+        np.put_along_axis(mask, order[..., :k], True, axis=-1)
+        return mask
+    tol = SUPPORT_RTOL if tol is None else check_float(tol, "tol", minimum=0.0)
+    return scores > tol * np.max(scores, axis=-1, keepdims=True)

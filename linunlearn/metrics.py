@@ -1,0 +1,164 @@
+"""Losses and unlearning metrics (THEORY.md section 3).
+
+================================  ===============================================
+key                               meaning
+================================  ===============================================
+``remaining_loss`` (RA)           ``(1/n_r) ||X_r w - y_r||^2``
+``unlearning_loss`` (UA)          ``(1/n_f) ||X_f w - y_f||^2``; high = forgotten
+``test_remaining_loss``           population loss on the remaining distribution
+``test_forgetting_loss``          population loss on the forgetting distribution
+``test_loss`` (TA)                the mixture ``(n_r * remaining + n_f *
+                                  forgetting) / (n_r + n_f)``
+``mia_efficacy``                  share of forgetting samples that a calibrated
+                                  loss-threshold attack calls non-members
+================================  ===============================================
+
+Population losses are exact for generated data (Gaussian features with a
+diagonal covariance): ``E (x^T w - y)^2 = sum_{j in S} s_j^2 (w - w*)_j^2 +
+sigma^2``; on user data they are the empirical losses on the held-out sets,
+and are absent without them.
+"""
+
+import numpy as np
+
+from ._linalg import mv
+from ._validation import as_array
+
+__all__ = ["evaluate", "average_gap", "mia_efficacy", "METRICS"]
+
+#: Every metric :func:`evaluate` can report, in table order.
+METRICS = ("remaining_loss", "unlearning_loss", "test_remaining_loss",
+           "test_forgetting_loss", "test_loss", "mia_efficacy")
+
+
+def _mse(X, y, w):
+    r = mv(X, w) - y
+    return np.mean(r ** 2, axis=-1)
+
+
+def _population(data, w, support, w_star):
+    e = (w - w_star) * data.scale
+    return np.sum(np.where(support, e ** 2, 0.0), axis=-1) + data.sigma ** 2
+
+
+def mia_efficacy(member_losses, nonmember_losses, target_losses):
+    """Share of target samples that a loss-threshold attack calls non-members.
+
+    The attack predicts "member" when a sample's loss is at most a threshold
+    ``tau``, chosen to maximise the balanced accuracy between the member and
+    non-member losses it is calibrated on (``tau`` is the midpoint between the
+    two neighbouring sorted losses where the best split falls).
+
+    Parameters
+    ----------
+    member_losses : ndarray of shape (..., n_m)
+    nonmember_losses : ndarray of shape (..., n_u)
+    target_losses : ndarray of shape (..., n_t)
+
+    Returns
+    -------
+    ndarray of shape (...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(mia_efficacy(np.zeros(3), np.array([1.0, 2.0]), np.array([0.0, 3.0])))
+    0.5
+    """
+    n_m, n_u = member_losses.shape[-1], nonmember_losses.shape[-1]
+    losses = np.concatenate([member_losses, nonmember_losses], axis=-1)
+    is_member = np.concatenate([np.ones(member_losses.shape, bool),
+                                np.zeros(nonmember_losses.shape, bool)], axis=-1)
+    order = np.argsort(losses, axis=-1, kind="stable")
+    losses = np.take_along_axis(losses, order, axis=-1)
+    is_member = np.take_along_axis(is_member, order, axis=-1)
+    # Split after position i: members at or below, non-members above.
+    tpr = np.cumsum(is_member, axis=-1) / n_m
+    tnr = 1.0 - np.cumsum(~is_member, axis=-1) / n_u
+    best = np.argmax(tpr + tnr, axis=-1)[..., None]
+    upper = np.concatenate([losses[..., 1:], 2 * losses[..., -1:] + 1], axis=-1)
+    tau = 0.5 * (np.take_along_axis(losses, best, -1) + np.take_along_axis(upper, best, -1))
+    return np.mean(target_losses > tau, axis=-1)
+
+
+def _metrics(data, w, *, outputs=False):
+    """All metrics as arrays; works on a Dataset or a batch of them.
+
+    ``outputs=True``: the leading axis of ``w`` and of the labels holds the
+    outputs of one multi-output problem; losses add up over it.
+    """
+    total = (lambda a: np.sum(a, axis=0)) if outputs else (lambda a: a)  # noqa: E731
+    out = {"remaining_loss": total(_mse(data.X_r, data.y_r, w)),
+           "unlearning_loss": total(_mse(data.X_f, data.y_f, w))}
+    if data.has_population:
+        test_r = _population(data, w, data.support_r, data.w_r_star)
+        test_f = _population(data, w, data.support_f, data.w_f_star)
+    elif data.X_test_r is not None and data.X_test_f is not None:
+        test_r = _mse(data.X_test_r, data.y_test_r, w)
+        test_f = _mse(data.X_test_f, data.y_test_f, w)
+    else:
+        test_r = test_f = None
+    if test_r is not None:
+        test_r, test_f = total(test_r), total(test_f)
+        n_r, n_f = data.X_r.shape[-2], data.X_f.shape[-2]
+        out["test_remaining_loss"] = test_r
+        out["test_forgetting_loss"] = test_f
+        out["test_loss"] = (n_r * test_r + n_f * test_f) / (n_r + n_f)
+    if data.X_test_r is not None:
+        sq = lambda X, y: total((mv(X, w) - y) ** 2)  # noqa: E731
+        out["mia_efficacy"] = mia_efficacy(sq(data.X_r, data.y_r),
+                                           sq(data.X_test_r, data.y_test_r),
+                                           sq(data.X_f, data.y_f))
+    return out
+
+
+def evaluate(data, w):
+    """Return the metrics of weights ``w`` on a data set.
+
+    Parameters
+    ----------
+    data : Dataset
+    w : ndarray of shape (d,), or (d, k) for ``k`` outputs
+
+    Returns
+    -------
+    dict of str to float
+        The keys of :data:`METRICS` that the data allow: always
+        ``"remaining_loss"`` and ``"unlearning_loss"``; the test losses with a
+        population model or held-out sets; ``"mia_efficacy"`` with a held-out
+        remaining set (the attack's non-members).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linunlearn import Scenario, solve, evaluate
+    >>> data = Scenario.overlapping(8, 6, 2, 3, 2).sample(rng=0)
+    >>> m = evaluate(data, solve(data, "finetune").w)
+    >>> m["remaining_loss"] < 1e-20, m["unlearning_loss"] < 1e-20
+    (True, True)
+    """
+    shape = (data.d, *data.y_r.shape[1:])
+    w = as_array(w, "w", ndim=(1, 2))
+    if w.shape != shape:
+        raise ValueError(f"w must have shape {shape}, got {w.shape}")
+    metrics = _metrics(data.outputs_first, w.T, outputs=data.n_outputs is not None)
+    return {k: float(v) for k, v in metrics.items()}
+
+
+def average_gap(metrics, reference):
+    """Mean absolute difference over the metrics both mappings have.
+
+    This is the "average gap" (disparity) to the golden model when
+    ``reference`` holds the golden model's metrics.
+
+    Examples
+    --------
+    >>> average_gap({"a": 1.0, "b": 3.0}, {"a": 2.0, "b": 3.0, "c": 9.0})
+    0.5
+    """
+    keys = [k for k in metrics if k in reference]
+    if not keys:
+        raise ValueError("metrics and reference share no metric")
+    gap = sum(np.abs(np.asarray(metrics[k]) - np.asarray(reference[k]))
+              for k in keys) / len(keys)
+    return float(gap) if np.ndim(gap) == 0 else gap

@@ -1,0 +1,415 @@
+"""Data models: generated scenarios and data sets (THEORY.md section 1).
+
+Coordinates are laid out as ``[A | O | B | unused]``: ``A`` is used only by the
+remaining data, ``O`` (size ``d_lap``) by both, ``B`` only by the forgetting
+data. The remaining support is ``S_r = A + O`` (size ``d_r``), the forgetting
+support ``S_f = O + B`` (size ``d_f``).
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from . import masks
+from ._linalg import RowSpace, gram_blocks
+from ._validation import (as_array, as_mask, check_float, check_int,
+                          check_option)
+
+__all__ = ["Dataset", "Scenario"]
+
+#: Spawn key that separates the default teachers' random stream from every
+#: stream a user seed (or a Monte Carlo child seed) gives the data.
+_TEACHER_STREAM = 0x7EAC4E5
+
+
+def _optional_pair(X, y, name, d):
+    if (X is None) != (y is None):
+        raise ValueError(f"give both X_{name} and y_{name}, or neither")
+    if X is None:
+        return None, None
+    X = as_array(X, f"X_{name}", ndim=2)
+    y = as_array(y, f"y_{name}", ndim=(1, 2))
+    if X.shape[1] != d:
+        raise ValueError(f"X_{name} must have d={d} columns, got {X.shape[1]}")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y_{name} must have {X.shape[0]} entries (rows of "
+                         f"X_{name}), got {y.shape[0]}")
+    return X, y
+
+
+def _row_spaces(X_r, X_f):
+    """Row spaces of ``[X_r; X_f]`` and of ``X_r``: one Gram product, one Cholesky."""
+    blocks = (X_r, X_f)
+    G = gram_blocks(blocks)
+    n_r = X_r.shape[-2]
+    rows = RowSpace(blocks, G, name="[X_r; X_f]")
+    return rows, RowSpace(X_r, G[..., :n_r, :n_r], name="X_r",
+                          factor=rows.leading_factor(n_r))
+
+
+class _OutputsFirst:
+    """Attribute bag: a multi-output Dataset with outputs as the leading axis."""
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A remaining set ``D_r`` and a forgetting set ``D_f``.
+
+    Built by :meth:`Scenario.sample`, or directly from user arrays (real data).
+
+    Parameters
+    ----------
+    X_r : ndarray of shape (n_r, d)
+    y_r : ndarray of shape (n_r,) or (n_r, k)
+        Labels; a 2-D array holds ``k`` outputs (e.g. one-hot classes), fitted
+        jointly: weights then have shape (d, k) and losses sum over outputs.
+    X_f : ndarray of shape (n_f, d)
+    y_f : ndarray of shape (n_f,) or (n_f, k)
+    w_r_star, w_f_star : ndarray of shape (d,) or (d, k), optional
+        Teachers, when known. ``w_f_star`` defaults to ``w_r_star``.
+    sigma : float, optional
+        Label-noise standard deviation, when known.
+    scale : ndarray of shape (d,), optional
+        Per-coordinate standard deviation of Gaussian features. Given together
+        with the teachers and ``sigma`` (as generated data are), it makes the
+        population test losses exact.
+    support_r, support_f : ndarray of bool, shape (d,), optional
+        The features each distribution uses. Inferred from the data (Fisher
+        score above :data:`linunlearn.masks.SUPPORT_RTOL` of the largest)
+        when not given.
+    X_test_r, y_test_r, X_test_f, y_test_f : ndarray, optional
+        Held-out samples of each distribution, for empirical test losses and
+        the membership-inference attack.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = Dataset(np.eye(2, 4), np.ones(2), np.eye(4)[2:3], np.ones(1))
+    >>> data.n_r, data.n_f, data.d
+    (2, 1, 4)
+    >>> data.support_f
+    array([False, False,  True, False])
+    """
+
+    X_r: np.ndarray
+    y_r: np.ndarray
+    X_f: np.ndarray
+    y_f: np.ndarray
+    w_r_star: np.ndarray = None
+    w_f_star: np.ndarray = None
+    sigma: float = None
+    scale: np.ndarray = None
+    support_r: np.ndarray = None
+    support_f: np.ndarray = None
+    X_test_r: np.ndarray = field(default=None, repr=False)
+    y_test_r: np.ndarray = field(default=None, repr=False)
+    X_test_f: np.ndarray = field(default=None, repr=False)
+    y_test_f: np.ndarray = field(default=None, repr=False)
+
+    def __post_init__(self):
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
+        X_r = as_array(self.X_r, "X_r", ndim=2)
+        X_f = as_array(self.X_f, "X_f", ndim=2)
+        if X_f.shape[1] != X_r.shape[1]:
+            raise ValueError(f"X_f must have as many columns as X_r "
+                             f"({X_r.shape[1]}), got {X_f.shape[1]}")
+        d = X_r.shape[1]
+        for name, X in (("r", X_r), ("f", X_f)):
+            X, y = _optional_pair(X, getattr(self, f"y_{name}"), name, d)
+            set_(f"X_{name}", X)
+            set_(f"y_{name}", y)
+            X, y = _optional_pair(getattr(self, f"X_test_{name}"),
+                                  getattr(self, f"y_test_{name}"), f"test_{name}", d)
+            set_(f"X_test_{name}", X)
+            set_(f"y_test_{name}", y)
+        outputs = {y.shape[1:] for y in (self.y_r, self.y_f, self.y_test_r,
+                                         self.y_test_f) if y is not None}
+        if len(outputs) > 1:
+            raise ValueError(f"all label arrays must have the same number of "
+                             f"outputs, got trailing shapes {sorted(outputs)}")
+        if self.w_f_star is not None and self.w_r_star is None:
+            raise ValueError("w_f_star needs w_r_star (give both teachers, or "
+                             "only w_r_star for a shared teacher)")
+        for name, shape in (("w_r_star", (d, *self.y_r.shape[1:])),
+                            ("w_f_star", (d, *self.y_r.shape[1:])), ("scale", (d,))):
+            value = getattr(self, name)
+            if value is not None:
+                value = as_array(value, name, ndim=(1, 2))
+                if value.shape != shape:
+                    raise ValueError(f"{name} must have shape {shape}, got "
+                                     f"{value.shape}")
+                set_(name, value)
+        if self.w_r_star is not None and self.w_f_star is None:
+            set_("w_f_star", self.w_r_star)
+        if self.scale is not None and np.any(self.scale <= 0):
+            raise ValueError("scale must be positive")
+        if self.sigma is not None:
+            set_("sigma", check_float(self.sigma, "sigma", minimum=0.0))
+        for name, X in (("r", self.X_r), ("f", self.X_f)):
+            support = getattr(self, f"support_{name}")
+            if support is None:
+                support = masks.select(masks.saliency(X))
+            set_(f"support_{name}", as_mask(support, f"support_{name}", d))
+
+    @property
+    def n_r(self):
+        """Number of remaining samples."""
+        return self.X_r.shape[0]
+
+    @property
+    def n_f(self):
+        """Number of forgetting samples."""
+        return self.X_f.shape[0]
+
+    @property
+    def d(self):
+        """Number of features."""
+        return self.X_r.shape[1]
+
+    @property
+    def n_outputs(self):
+        """Number of outputs ``k`` for 2-D labels, ``None`` for 1-D labels."""
+        return self.y_r.shape[1] if self.y_r.ndim == 2 else None
+
+    @cached_property
+    def X(self):
+        """All training features ``[X_r; X_f]``, shape (n_r + n_f, d) (a copy)."""
+        return np.vstack([self.X_r, self.X_f])
+
+    @cached_property
+    def y(self):
+        """All training labels ``[y_r; y_f]``."""
+        return np.concatenate([self.y_r, self.y_f])
+
+    @property
+    def has_population(self):
+        """Whether exact population losses are available (generated data)."""
+        return (self.scale is not None and self.w_r_star is not None
+                and self.sigma is not None)
+
+    @cached_property
+    def outputs_first(self):
+        """This data set with outputs as a leading axis: labels (k, n), teachers (k, d).
+
+        Closed forms and metrics work on stacks, so ``k`` outputs are solved
+        jointly as a stack of ``k`` problems sharing one factorisation. For
+        1-D labels this is the data set itself.
+        """
+        if self.n_outputs is None:
+            return self
+        view = _OutputsFirst()
+        view.__dict__.update({k: getattr(self, k) for k in (
+            "X_r", "X_f", "X_test_r", "X_test_f", "support_r", "support_f", "scale",
+            "sigma", "has_population", "rows", "d", "n_r", "n_f")})
+        for name in ("y_r", "y_f", "y_test_r", "y_test_f", "y", "w_r_star", "w_f_star"):
+            value = getattr(self, name)
+            view.__dict__[name] = None if value is None else value.T
+        return view
+
+    @cached_property
+    def rows(self):
+        """Row spaces of all data and of ``X_r``, sharing one Gram product."""
+        return _row_spaces(self.X_r, self.X_f)
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A generative model of remaining and forgetting data.
+
+    Use the constructors :meth:`overlapping`, :meth:`distinct` or
+    :meth:`from_supports`; :meth:`sample` draws a :class:`Dataset`.
+
+    Attributes
+    ----------
+    support_r, support_f : ndarray of bool, shape (d,)
+    n_r, n_f : int
+    w_r_star, w_f_star : ndarray of shape (d,)
+        Teachers (equal arrays for a shared teacher).
+    sigma : float
+        Label-noise standard deviation.
+    scale : ndarray of shape (d,)
+        Per-coordinate standard deviation of the features (ones: isotropic).
+    n_test : int
+        Held-out samples drawn per distribution (for the membership attack).
+
+    Examples
+    --------
+    >>> s = Scenario.overlapping(d_r=6, d_f=4, d_lap=2, n_r=3, n_f=2)
+    >>> s.d, s.d_lap, s.support_r.astype(int)
+    (8, 2, array([1, 1, 1, 1, 1, 1, 0, 0]))
+    >>> data = s.sample(rng=0)
+    >>> data.X_r.shape, data.X_f.shape
+    ((3, 8), (2, 8))
+    """
+
+    support_r: np.ndarray
+    support_f: np.ndarray
+    n_r: int
+    n_f: int
+    w_r_star: np.ndarray
+    w_f_star: np.ndarray
+    sigma: float = 0.0
+    scale: np.ndarray = None
+    n_test: int = 100
+
+    @classmethod
+    def overlapping(cls, d_r, d_f, d_lap, n_r, n_f, *, d_unused=0, sigma=0.0,
+                    teacher="shared", w_star=None, w_f_star=None, scale=None,
+                    n_test=100, teacher_seed=0):
+        """Remaining and forgetting supports sharing ``d_lap`` features.
+
+        Parameters
+        ----------
+        d_r, d_f : int
+            Sizes of the remaining support ``S_r`` and forgetting support ``S_f``.
+        d_lap : int
+            Number of shared features, ``0 <= d_lap <= min(d_r, d_f)``.
+        n_r, n_f : int
+            Sample sizes.
+        d_unused : int
+            Extra coordinates that no data uses.
+        sigma : float
+            Label-noise standard deviation.
+        teacher : {"shared", "separate"}
+            One teacher for both sets, or independent ones (version 1 of the
+            paper). Ignored when teachers are given.
+        w_star, w_f_star : ndarray of shape (d,), optional
+            User-given teachers (``w_f_star`` alone makes them separate).
+            Default: i.i.d. ``N(0, 1/|S_r + S_f|)`` entries on the used
+            coordinates, from ``teacher_seed``.
+        scale : ndarray of shape (d,), optional
+            Per-coordinate feature standard deviation (diagonal covariance).
+        n_test : int
+            Held-out samples per distribution.
+        teacher_seed : int
+            Seed of the default teachers, so that a scenario is a fixed object.
+        """
+        d_r = check_int(d_r, "d_r", minimum=1)
+        d_f = check_int(d_f, "d_f", minimum=1)
+        d_lap = check_int(d_lap, "d_lap", minimum=0)
+        d_unused = check_int(d_unused, "d_unused", minimum=0)
+        if d_lap > min(d_r, d_f):
+            raise ValueError(f"d_lap must be <= min(d_r, d_f) = {min(d_r, d_f)}, "
+                             f"got {d_lap}")
+        d = d_r + d_f - d_lap + d_unused
+        coords = np.arange(d)
+        support_r = coords < d_r
+        support_f = (coords >= d_r - d_lap) & (coords < d_r + d_f - d_lap)
+        return cls.from_supports(support_r, support_f, n_r, n_f, sigma=sigma,
+                                 teacher=teacher, w_star=w_star, w_f_star=w_f_star,
+                                 scale=scale, n_test=n_test,
+                                 teacher_seed=teacher_seed)
+
+    @classmethod
+    def distinct(cls, d_r, d_f, n_r, n_f, **options):
+        """Disjoint supports: :meth:`overlapping` with ``d_lap = 0``."""
+        return cls.overlapping(d_r, d_f, 0, n_r, n_f, **options)
+
+    @classmethod
+    def from_supports(cls, support_r, support_f, n_r, n_f, *, sigma=0.0,
+                      teacher="shared", w_star=None, w_f_star=None, scale=None,
+                      n_test=100, teacher_seed=0):
+        """Arbitrary supports, given as boolean masks of length ``d``.
+
+        Options are those of :meth:`overlapping`.
+        """
+        support_r = np.asarray(support_r)
+        d = support_r.shape[0] if support_r.ndim == 1 else 0
+        support_r = as_mask(support_r, "support_r", d)
+        support_f = as_mask(support_f, "support_f", d)
+        for name, s in (("support_r", support_r), ("support_f", support_f)):
+            if not s.any():
+                raise ValueError(f"{name} must select at least one feature")
+        n_r = check_int(n_r, "n_r", minimum=1)
+        n_f = check_int(n_f, "n_f", minimum=1)
+        n_test = check_int(n_test, "n_test", minimum=1)
+        sigma = check_float(sigma, "sigma", minimum=0.0)
+        check_option(teacher, "teacher", ("shared", "separate"))
+        used = support_r | support_f
+        # A stream of its own: default_rng(teacher_seed) would be the stream of
+        # sample(rng=teacher_seed), making the teacher a multiple of a data row.
+        gen = np.random.default_rng(np.random.SeedSequence(
+            teacher_seed, spawn_key=(_TEACHER_STREAM,)))
+
+        def default_teacher():
+            w = np.zeros(d)
+            w[used] = gen.standard_normal(used.sum()) / np.sqrt(used.sum())
+            return w
+
+        if w_star is None:
+            if w_f_star is not None:
+                raise ValueError("w_f_star needs w_star")
+            w_star = default_teacher()
+            if teacher == "separate":
+                w_f_star = default_teacher()
+        for name, w in (("w_star", w_star), ("w_f_star", w_f_star)):
+            if w is not None and np.shape(w) != (d,):
+                raise ValueError(f"{name} must have shape ({d},), got {np.shape(w)}")
+        w_star = as_array(w_star, "w_star", ndim=1)
+        w_f_star = w_star if w_f_star is None else as_array(w_f_star, "w_f_star", ndim=1)
+        if scale is None:
+            scale = np.ones(d)
+        scale = as_array(scale, "scale", ndim=1)
+        if scale.shape != (d,) or np.any(scale <= 0):
+            raise ValueError(f"scale must be a positive vector of length {d}")
+        return cls(support_r, support_f, n_r, n_f, w_star, w_f_star, sigma,
+                   scale, n_test)
+
+    @property
+    def d(self):
+        """Total number of coordinates."""
+        return self.support_r.shape[0]
+
+    @property
+    def d_r(self):
+        """Size of the remaining support."""
+        return int(self.support_r.sum())
+
+    @property
+    def d_f(self):
+        """Size of the forgetting support."""
+        return int(self.support_f.sum())
+
+    @property
+    def d_lap(self):
+        """Number of overlapping features."""
+        return int((self.support_r & self.support_f).sum())
+
+    @property
+    def shared_teacher(self):
+        """Whether both sets have the same teacher."""
+        return bool(np.array_equal(self.w_r_star, self.w_f_star))
+
+    def _draw(self, gen, n, support, w_star):
+        X = np.zeros((n, self.d))
+        X[:, support] = gen.standard_normal((n, int(support.sum()))) * self.scale[support]
+        y = X @ w_star + self.sigma * gen.standard_normal(n)
+        return X, y
+
+    def sample(self, rng=None):
+        """Draw a :class:`Dataset` (training sets and held-out test sets).
+
+        Parameters
+        ----------
+        rng : None, int or numpy.random.Generator
+            Source of randomness (``numpy.random.default_rng(rng)``).
+        """
+        return Dataset(**self.draw_arrays(rng), w_r_star=self.w_r_star,
+                       w_f_star=self.w_f_star, sigma=self.sigma, scale=self.scale,
+                       support_r=self.support_r, support_f=self.support_f)
+
+    def draw_arrays(self, rng=None):
+        """Draw the arrays of :meth:`sample` (same draws) as a dict, unchecked.
+
+        Keys: ``X_r, y_r, X_f, y_f, X_test_r, y_test_r, X_test_f, y_test_f``.
+        """
+        gen = np.random.default_rng(rng)
+        out = {}
+        for X, y, n, support, w in (
+                ("X_r", "y_r", self.n_r, self.support_r, self.w_r_star),
+                ("X_f", "y_f", self.n_f, self.support_f, self.w_f_star),
+                ("X_test_r", "y_test_r", self.n_test, self.support_r, self.w_r_star),
+                ("X_test_f", "y_test_f", self.n_test, self.support_f, self.w_f_star)):
+            out[X], out[y] = self._draw(gen, n, support, w)
+        return out

@@ -1,0 +1,328 @@
+"""The models of the paper, in closed form and by running gradient descent.
+
+=================  ==========================================  ==============================
+method             how it is trained                           closed form
+=================  ==========================================  ==============================
+``"pretrained"``   GD on ``D_r + D_f`` from 0                  ``X^+ y``
+``"finetune"``     GD on ``D_r`` from ``w_o``                  ``w_o + X_r^+ (y_r - X_r w_o)``
+``"golden"``       GD on ``D_r`` from 0 (retraining)           ``X_r^+ y_r``
+``"masked"``       reset: zero ``w_o`` outside a mask, GD on   ``(I - P_r)(m * w_o) + X_r^+ y_r``
+                   ``D_r``; freeze: GD on ``D_r`` from ``w_o``  ``w_o + X_m^+ (y_r - X_r w_o)``
+                   updating only the mask
+``"rbm"``          masked, mask = salient for ``D_r``          (as masked)
+``"fbm"``          masked, mask = not salient for ``D_f``      (as masked)
+``"projection"``   ``P_r w_o``, without ``D_f``                ``X_r^+ X_r w_o``
+=================  ==========================================  ==============================
+
+``P_r = X_r^+ X_r`` and ``X_m`` is ``X_r`` with the columns outside the mask
+zeroed. Closed forms use n x n Gram matrices only (see ``_linalg``).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import masks
+from ._linalg import RowSpace, mv
+from ._validation import as_mask, check_option
+from .simulate import GDRun, gradient_descent
+
+__all__ = ["METHODS", "PAPER_METHODS", "Solution", "solve", "solve_all",
+           "route_deviation", "register_method", "available_methods",
+           "INTERPOLATION_RTOL"]
+
+#: The methods that :func:`solve` knows.
+METHODS = ("pretrained", "finetune", "golden", "masked", "rbm", "fbm", "projection")
+
+#: The six models of the paper, in the order tables show them.
+PAPER_METHODS = ("pretrained", "finetune", "golden", "rbm", "fbm", "projection")
+
+#: A model interpolates its training data when the residual norm is below this
+#: fraction of the label norm. Gradient descent stopped at a relative gradient
+#: of 1e-12 leaves residuals many orders of magnitude smaller.
+INTERPOLATION_RTOL = 1e-6
+
+_MASK_OPTIONS = ("mask", "semantics", "saliency", "tol", "ratio")
+_GD_OPTIONS = ("lr", "max_steps", "gtol", "batch_size", "rng")
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A trained model and how it was obtained.
+
+    Attributes
+    ----------
+    w : ndarray of shape (d,)
+        The weights.
+    method : str
+        One of :data:`METHODS`.
+    route : {"analytic", "numeric"}
+        Closed form, or an actual gradient-descent run.
+    options : dict
+        The options the method was called with.
+    interpolates : bool
+        Whether the model fits its training data (``D_r + D_f`` for the
+        pretrained model, ``D_r`` otherwise) up to :data:`INTERPOLATION_RTOL`;
+        the paper's claims assume it does.
+    mask : ndarray of bool, shape (d,), or None
+        For masked methods: the weights kept (reset semantics) or updated
+        (freeze semantics).
+    semantics : {"reset", "freeze"} or None
+        How the mask was applied.
+    run : GDRun or None
+        For the numeric route: the last gradient-descent run, with its loss
+        history and stop reason.
+    info : dict
+        Method-specific facts (for methods added with :func:`register_method`).
+    """
+
+    w: np.ndarray
+    method: str
+    route: str
+    options: dict = field(default_factory=dict)
+    interpolates: bool = True
+    mask: np.ndarray = None
+    semantics: str = None
+    run: GDRun = None
+    info: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Registered:
+    solver: object
+    options: frozenset
+    numeric_options: frozenset
+    fits: str
+
+
+_REGISTRY = {}
+
+
+def register_method(name, solver, *, options=(), numeric_options=_GD_OPTIONS,
+                    fits="remaining"):
+    """Make ``solve(data, name, ...)`` call ``solver``.
+
+    Parameters
+    ----------
+    name : str
+        A new method name (the names of :data:`METHODS` are taken).
+    solver : callable
+        ``solver(data, *, numeric, **options)`` returning a dict with key
+        ``"w"`` and optionally ``"run"``, ``"mask"``, ``"semantics"`` and
+        ``"info"`` (fields of :class:`Solution`).
+    options : iterable of str
+        Options the method accepts on both routes.
+    numeric_options : iterable of str
+        Further options accepted when ``numeric=True``.
+    fits : {"remaining", "all"}
+        The training data that :attr:`Solution.interpolates` refers to.
+    """
+    if name in METHODS:
+        raise ValueError(f"method name {name!r} is taken by a core method")
+    _REGISTRY[name] = _Registered(solver, frozenset(options),
+                                  frozenset(numeric_options),
+                                  check_option(fits, "fits", ("remaining", "all")))
+
+
+def available_methods():
+    """Names of every method :func:`solve` knows: core ones, then registered ones."""
+    return METHODS + tuple(_REGISTRY)
+
+
+def _mask_for(data, method, options):
+    """Return the mask and its semantics for a masked method."""
+    semantics = check_option(options.get("semantics", "reset"), "semantics",
+                             ("reset", "freeze"))
+    if method == "masked":
+        if options.get("mask") is None:
+            raise ValueError("method 'masked' needs a mask=... option "
+                             "(boolean vector of length d)")
+        return as_mask(options["mask"], "mask", data.d), semantics
+    if "mask" in options:
+        raise ValueError(f"method {method!r} computes its own mask; use "
+                         f"method='masked' to give one")
+    kind = options.get("saliency", "support")
+    tol, ratio = options.get("tol"), options.get("ratio")
+    X, y, support = ((data.X_r, data.y_r, data.support_r) if method == "rbm"
+                     else (data.X_f, data.y_f, data.support_f))
+    if kind == "support" and tol is None and ratio is None:
+        salient = support
+    else:
+        salient = masks.select(masks.saliency(X, y, kind=kind), tol=tol, ratio=ratio)
+    # RBM keeps what the remaining data uses; FBM resets what the forgetting data uses.
+    return (salient if method == "rbm" else ~salient), semantics
+
+
+def _closed_form(data, method, mask=None, semantics="reset"):
+    """Analytic weights; works on a Dataset or a batch of them."""
+    rows_all, rows_r = data.rows
+    if method == "golden":
+        return rows_r.pinv(data.y_r)
+    w_o = rows_all.pinv(data.y)
+    if method == "pretrained":
+        return w_o
+    if method == "finetune":
+        return rows_r.gd_limit(data.y_r, w_o)
+    if method == "projection":
+        return rows_r.project(w_o)
+    if semantics == "reset":
+        return rows_r.gd_limit(data.y_r, mask * w_o)
+    masked = RowSpace(data.X_r * mask[..., None, :], name="X_r restricted to the mask")
+    return w_o + masked.pinv(data.y_r - mv(data.X_r, w_o))
+
+
+def _numeric(data, method, mask, semantics, gd):
+    """Gradient-descent runs, stage by stage, as the paper trains."""
+    monitors = {"remaining_loss": (data.X_r, data.y_r),
+                "unlearning_loss": (data.X_f, data.y_f)}
+    zeros = np.zeros((data.d, *data.y_r.shape[1:]))
+    if mask is not None:
+        mask = mask.reshape(mask.shape + (1,) * (zeros.ndim - 1))
+    if method == "golden":
+        return gradient_descent(data.X_r, data.y_r, zeros, monitors=monitors, **gd)
+    pre = gradient_descent(data.X, data.y, zeros, monitors=monitors, **gd)
+    if method == "pretrained":
+        return pre
+    if method == "finetune":
+        return gradient_descent(data.X_r, data.y_r, pre.w, monitors=monitors, **gd)
+    if method == "projection":
+        return gradient_descent(data.X_r, data.X_r @ pre.w, zeros,
+                                monitors=monitors, **gd)
+    if semantics == "reset":
+        return gradient_descent(data.X_r, data.y_r, mask * pre.w,
+                                monitors=monitors, **gd)
+    return gradient_descent(data.X_r, data.y_r, pre.w, mask=mask.ravel(),
+                            monitors=monitors, **gd)
+
+
+def _interpolates(X, y, w):
+    """Whether ``X w = y`` to :data:`INTERPOLATION_RTOL`; ``X`` may be row blocks."""
+    blocks = X if isinstance(X, tuple) else (X,)
+    residual = np.linalg.norm(np.concatenate([B @ w for B in blocks]) - y)
+    return bool(residual <= INTERPOLATION_RTOL * max(np.linalg.norm(y), 1e-300))
+
+
+def solve(data, method, *, numeric=False, **options):
+    """Compute one model of the paper.
+
+    Parameters
+    ----------
+    data : Dataset
+    method : str
+        One of :func:`available_methods` (the core :data:`METHODS` and those
+        added with :func:`register_method`).
+    numeric : bool
+        ``False``: closed form. ``True``: run gradient descent for every stage
+        (pretraining, then the method), as the paper trains.
+    **options
+        Masked methods: ``mask`` (``"masked"`` only), ``semantics``
+        (``"reset"``, default, or ``"freeze"``), ``saliency`` (``"support"``,
+        default, ``"fisher"`` or ``"gradient"``), ``tol`` or ``ratio`` (see
+        :func:`linunlearn.masks.select`). Numeric route: ``lr``,
+        ``max_steps``, ``gtol``, ``batch_size``, ``rng`` (see
+        :func:`linunlearn.simulate.gradient_descent`).
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    ValueError
+        Unknown method or option, a mask of the wrong length, or a step size
+        that makes gradient descent diverge.
+
+    Notes
+    -----
+    The default masks are the supports, with reset semantics: with disjoint
+    supports RBM is exactly golden (THEORY.md, C4) and with full overlap it is
+    exactly fine-tuning (C6).
+
+    Examples
+    --------
+    >>> from linunlearn import Scenario, solve
+    >>> data = Scenario.distinct(d_r=8, d_f=6, n_r=3, n_f=2).sample(rng=0)
+    >>> import numpy as np
+    >>> bool(np.allclose(solve(data, "rbm").w, solve(data, "golden").w))
+    True
+    >>> numeric = solve(data, "finetune", numeric=True)
+    >>> numeric.run.stop_reason
+    'converged'
+    """
+    check_option(method, "method", available_methods())
+    spec = _REGISTRY.get(method)
+    if spec is not None:
+        allowed = spec.options | (spec.numeric_options if numeric else set())
+    else:
+        allowed = set(_GD_OPTIONS if numeric else ())
+        if method in ("masked", "rbm", "fbm"):
+            allowed |= set(_MASK_OPTIONS)
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(unknown)} for method "
+                         f"{method!r} (numeric={numeric}); allowed: "
+                         f"{', '.join(sorted(allowed)) or 'none'}")
+    route = "numeric" if numeric else "analytic"
+    if spec is not None:
+        fields = spec.solver(data, numeric=numeric, **options)
+        X, y = ((data.X_r, data.X_f), data.y) if spec.fits == "all" else (data.X_r, data.y_r)
+        return Solution(method=method, route=route, options=dict(options),
+                        interpolates=_interpolates(X, y, fields["w"]), **fields)
+    mask = semantics = None
+    if method in ("masked", "rbm", "fbm"):
+        mask_options = {k: v for k, v in options.items() if k in _MASK_OPTIONS}
+        mask, semantics = _mask_for(data, method, mask_options)
+    run = None
+    if numeric:
+        gd = {k: v for k, v in options.items() if k in _GD_OPTIONS}
+        run = _numeric(data, method, mask, semantics, gd)
+        w = run.w
+    else:
+        w = _closed_form(data.outputs_first, method, mask, semantics)
+        w = w if data.n_outputs is None else w.T
+    X, y = ((data.X_r, data.X_f), data.y) if method == "pretrained" else (data.X_r, data.y_r)
+    return Solution(w=w, method=method, route=route,
+                    options=dict(options), interpolates=_interpolates(X, y, w),
+                    mask=mask, semantics=semantics, run=run)
+
+
+def solve_all(data, methods=PAPER_METHODS, *, numeric=False, **options):
+    """Return ``{method: Solution}`` for several methods on the same data.
+
+    Examples
+    --------
+    >>> from linunlearn import Scenario
+    >>> data = Scenario.overlapping(8, 6, 2, 3, 2).sample(rng=0)
+    >>> sorted(solve_all(data))
+    ['fbm', 'finetune', 'golden', 'pretrained', 'projection', 'rbm']
+    """
+    return {m: solve(data, m, numeric=numeric, **options) for m in methods}
+
+
+def route_deviation(data, method, **options):
+    """Return the largest absolute deviation between analytic and numeric weights.
+
+    Parameters
+    ----------
+    data : Dataset
+    method : str
+    **options
+        Passed to :func:`solve` (gradient-descent options apply to the
+        numeric route only).
+
+    Returns
+    -------
+    float
+        ``max_j |w_analytic_j - w_numeric_j|``.
+
+    Examples
+    --------
+    >>> from linunlearn import Scenario
+    >>> data = Scenario.overlapping(8, 6, 2, 3, 2).sample(rng=1)
+    >>> route_deviation(data, "rbm") < 1e-8
+    True
+    """
+    analytic = {k: v for k, v in options.items() if k not in _GD_OPTIONS}
+    a = solve(data, method, **analytic).w
+    b = solve(data, method, numeric=True, **options).w
+    return float(np.max(np.abs(a - b)))

@@ -1,0 +1,195 @@
+"""The verifier: every claim holds where it should and fails where it is false."""
+
+import json
+
+import numpy as np
+import pytest
+
+from linunlearn import Scenario, claims, montecarlo
+from linunlearn.claims import CLAIMS, DEFAULT_REGIMES, Regime, check_claim
+from linunlearn.cli import main
+
+TRIALS = 120  # enough for every interval below to exclude or include its target
+
+
+def regime(name, *args, **options):
+    return Regime(name, Scenario.overlapping(*args, **options))
+
+
+# Regimes where a claim is false, built for it.
+UNDERPARAMETERISED_NOISY = regime("n_r > d_r, noisy", 10, 8, 4, 20, 5, sigma=0.5)
+NOT_INTERPOLATING = regime("n_r + n_f > d, noisy", 10, 8, 4, 9, 10, sigma=0.5)
+EXACT_RECOVERY = regime("n_r >= d_r, full overlap, noiseless", 6, 6, 6, 10, 3)
+ANISOTROPIC = Regime("anisotropic", Scenario.overlapping(
+    20, 12, 6, 10, 6, scale=np.r_[np.full(14, 0.2), np.full(12, 3.0)]))
+
+
+def conflicting_teachers():
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(14) / 4
+    w_f = w.copy()
+    w_f[4:8] = -3 * w[4:8]  # the forgetting teacher fights the remaining one on O
+    return Regime("conflicting teachers",
+                  Scenario.overlapping(8, 10, 4, 4, 3, w_star=w, w_f_star=w_f))
+
+
+def verdicts(claim, reg, **kw):
+    result = check_claim(claim, reg, trials=TRIALS, **kw)
+    return result, {c.name: c.verdict for c in result.checks}
+
+
+@pytest.mark.parametrize("claim_id", [c for c in CLAIMS if CLAIMS[c].expected == "holds"])
+def test_every_claim_holds_on_its_first_default_regime(claim_id):
+    claim = CLAIMS[claim_id]
+    result = check_claim(claim, claim.regimes[0], trials=TRIALS, precision=0.2)
+    assert result.verdict == "holds", result
+
+
+def test_c1_fails_when_remaining_data_cannot_be_interpolated():
+    result, v = verdicts("C1", UNDERPARAMETERISED_NOISY)
+    assert v["C1.remaining_loss"] == "fails"
+    assert result.verdict == "fails"
+    assert "rank deficient" in result.checks[0].detail
+
+
+def test_c2_parts_fail_on_their_false_cases():
+    _, v = verdicts("C2", NOT_INTERPOLATING)
+    assert v["C2.finetune_is_pretrained"] == "fails"
+    assert v["C2.finetune_unlearning_loss"] == "fails"
+    _, v = verdicts("C2", EXACT_RECOVERY)
+    assert v["C2.golden_forgets"] == "fails"  # golden recovers w* exactly: UL = 0
+    # The isotropic formula is wrong for anisotropic features, and detected.
+    result = check_claim("C2", ANISOTROPIC, trials=2000)
+    check = {c.name: c for c in result.checks}["C2.golden_unlearning_loss"]
+    assert check.verdict == "fails"
+    assert "isotropic" in check.detail
+
+
+def test_c2_theory_check_agrees_with_independent_monte_carlo_off_default():
+    reg = regime("other point", 30, 24, 10, 12, 7, sigma=0.2, teacher="separate",
+                 teacher_seed=5)
+    result = check_claim("C2", reg, precision=0.05, seed=11)
+    check = {c.name: c for c in result.checks}["C2.golden_unlearning_loss"]
+    assert check.verdict == "holds"
+    assert check.estimate["low"] <= check.theory <= check.estimate["high"]
+
+
+def test_c3_fails_for_a_wrong_fine_tuning_solver(monkeypatch):
+    original = claims._closed_form
+
+    def wrong(batch, method, *args):
+        w = original(batch, method, *args)
+        return 1.01 * w if method == "finetune" else w
+
+    monkeypatch.setattr(claims, "_closed_form", wrong)
+    _, v = verdicts("C3", DEFAULT_REGIMES["overlap"])
+    assert v["C3.mechanism"] == "fails"
+
+
+def test_c4_fails_with_overlap_and_c6_fails_without_full_overlap():
+    assert verdicts("C4", DEFAULT_REGIMES["overlap"])[0].verdict == "fails"
+    assert verdicts("C6", DEFAULT_REGIMES["overlap"])[0].verdict == "fails"
+
+
+def test_c5_parts_fail_on_their_false_cases():
+    _, v = verdicts("C5", DEFAULT_REGIMES["full-overlap"])
+    assert v["C5.rbm_forgets_more"] == "fails"  # w_rbm = w_ft: nothing forgotten
+    _, v = verdicts("C5", conflicting_teachers())
+    assert v["C5.rbm_keeps_overlap"] == "fails"  # keeping O hurts here
+
+
+def test_c5_disparity_is_mapped_both_ways():
+    _, v = verdicts("C5-disparity", DEFAULT_REGIMES["overlap"])
+    assert v["C5.disparity"] == "fails"  # FBM is closer to golden here
+    _, v = verdicts("C5-disparity", DEFAULT_REGIMES["distinct"])
+    assert v["C5.disparity"] == "holds"  # RBM = FBM = golden
+
+
+def test_c7_fails_without_interpolation():
+    assert verdicts("C7", NOT_INTERPOLATING)[0].verdict == "fails"
+
+
+def test_c8_parts_fail_on_their_false_cases(monkeypatch):
+    _, v = verdicts("C8", NOT_INTERPOLATING)
+    assert v["C8.weight_irrelevant_at_convergence"] == "fails"
+    # With a long budget and large weights UL overshoots golden's: no trade-off.
+    monkeypatch.setattr(claims, "C8_ALPHAS", (0.0, 0.1, 1.0, 3.0))
+    monkeypatch.setattr(claims, "C8_STEPS", 25)
+    _, v = verdicts("C8", DEFAULT_REGIMES["overlap"])
+    assert v["C8.tradeoff"] == "fails"
+
+
+def test_symbolic_disproof_makes_the_claim_fail():
+    claim = CLAIMS["C7"]
+    bad = ({"name": "x", "verdict": "disproved", "statement": "", "detail": ""},)
+    result = check_claim(claim, "overlap", trials=TRIALS, symbolic=bad)
+    assert result.verdict == "fails"
+    unsure = ({"name": "x", "verdict": "inconclusive", "statement": "", "detail": ""},)
+    assert check_claim(claim, "overlap", trials=TRIALS,
+                       symbolic=unsure).verdict == "inconclusive"
+
+
+def test_same_seed_same_numbers_whatever_the_workers():
+    reg = DEFAULT_REGIMES["noisy-overlap"]
+    seq = montecarlo.seed_sequence(3, "a")
+    one = montecarlo.run_trials(claims.stat_golden_unlearning_loss, reg.scenario,
+                                600, seq)
+    with montecarlo.make_executor(2) as pool:
+        two = montecarlo.run_trials(claims.stat_golden_unlearning_loss, reg.scenario,
+                                    600, montecarlo.seed_sequence(3, "a"), executor=pool)
+    np.testing.assert_array_equal(one, two)
+    other = montecarlo.run_trials(claims.stat_golden_unlearning_loss, reg.scenario,
+                                  600, montecarlo.seed_sequence(4, "a"))
+    assert not np.array_equal(one, other)
+
+
+def test_verify_report_and_json(tmp_path, capsys):
+    path = tmp_path / "evidence.json"
+    code = main(["verify", "--claims", "C1", "C7", "--regimes", "overlap",
+                 "--trials", "50", "--json", str(path), "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "C7" in out and "HOLDS" in out
+    evidence = json.loads(path.read_text())
+    entries = evidence["claims"]
+    assert {(e["id"], e["regime"], e["verdict"]) for e in entries} == {
+        ("C1", "overlap", "holds"), ("C7", "overlap", "holds")}
+    assert entries[0]["checks"][0]["n_trials"] == 50
+    assert evidence["seed"] == 0
+
+
+def test_verify_exits_nonzero_when_a_claim_that_should_hold_fails(monkeypatch, capsys):
+    monkeypatch.setitem(claims.DEFAULT_REGIMES, "overlap", NOT_INTERPOLATING)
+    code = main(["verify", "--claims", "C7", "--regimes", "overlap", "--trials", "50",
+                 "--quiet"])
+    assert code == 1
+    assert "FAILED" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["verify", "--claims", "C9"], "unknown claim 'C9'"),
+    (["verify", "--regimes", "nowhere"], "unknown regime 'nowhere'"),
+    (["verify", "--precision", "0"], "precision must be > 0"),
+    (["verify", "--trials", "1"], "n_trials must be >= 2"),
+])
+def test_verify_bad_arguments(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv + ["--quiet"])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_estimate_and_seed_validation():
+    with pytest.raises(ValueError, match="at least 2 values"):
+        montecarlo.estimate([1.0])
+    with pytest.raises(ValueError, match="seed must be >= 0"):
+        montecarlo.seed_sequence(-1)
+
+
+def test_evidence_is_the_same_whatever_the_workers():
+    # 600 trials make three batches, so the pool really splits the work.
+    alone = check_claim("C1", UNDERPARAMETERISED_NOISY, trials=600)
+    with montecarlo.make_executor(2) as pool:
+        pooled = check_claim("C1", UNDERPARAMETERISED_NOISY, trials=600, executor=pool)
+    assert alone == pooled
+    assert "rank deficient" in pooled.checks[0].detail

@@ -1,0 +1,141 @@
+"""The ``linunlearn solve`` command: table, JSON, user arrays, errors."""
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import linunlearn as lu
+from linunlearn.cli import main
+from linunlearn.solutions import PAPER_METHODS
+
+SMALL = ["--d-r", "8", "--d-f", "6", "--d-lap", "2", "--n-r", "3", "--n-f", "2"]
+
+
+def test_table(capsys):
+    assert main(["solve", *SMALL, "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("route: closed form; seed 3; n_r=3, n_f=2, d=12")
+    header = lines[1].split()
+    assert header[:3] == ["method", "remaining_loss", "unlearning_loss"]
+    assert "gap_to_golden" in header and "mia_efficacy" in header
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2:]}
+    assert list(rows) == list(PAPER_METHODS)
+    assert all(len(r) == len(header) - 1 for r in rows.values())
+    # golden's gap to itself is zero
+    assert float(rows["golden"][header.index("gap_to_golden") - 1]) == 0.0
+
+
+def test_json_matches_the_library(capsys):
+    assert main(["solve", *SMALL, "--seed", "5", "--json", "--sigma", "0.1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["seed"] == 5 and out["numeric"] is False
+    assert set(out["methods"]) == set(PAPER_METHODS)
+    data = lu.Scenario.overlapping(8, 6, 2, 3, 2, sigma=0.1).sample(rng=5)
+    for method in PAPER_METHODS:
+        row = out["methods"][method]
+        expected = lu.evaluate(data, lu.solve(data, method).w)
+        for key in lu.METRICS:
+            # JSON round-trips floats exactly; same computation, same numbers
+            assert_allclose(row[key], expected[key], rtol=1e-12, atol=1e-300)
+        assert row["interpolates"] is True
+        assert row["semantics"] == ("reset" if method in ("rbm", "fbm") else None)
+
+
+def test_numeric_route_and_method_subset(capsys):
+    assert main(["solve", *SMALL, "--numeric", "--methods", "golden", "finetune",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["numeric"] is True and list(out["methods"]) == ["golden", "finetune"]
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--d-lap", "9"], r"d_lap must be <= min\(d_r, d_f\) = 6, got 9"),
+    (["--n-r", "0"], "n_r must be >= 1, got 0"),
+    (["--sigma", "-1"], "sigma must be >= 0.0"),
+])
+def test_bad_parameter_exits_with_code_2(capsys, args, match):
+    with pytest.raises(SystemExit) as exc:
+        main(["solve", *SMALL, *args])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("linunlearn solve: error: ")
+    assert re.search(match, err)
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--n-r", "three"], "argument --n-r: invalid int value: 'three'"),
+    (["--methods", "retrain"], "argument --methods: invalid choice: 'retrain'"),
+    (["--teacher", "both"], "argument --teacher: invalid choice: 'both'"),
+])
+def test_unparsable_arguments_exit_with_code_2(capsys, args, match):
+    with pytest.raises(SystemExit) as exc:
+        main(["solve", *args])
+    assert exc.value.code == 2
+    assert match in capsys.readouterr().err
+
+
+def _user_arrays(tmp_path, **extra):
+    rng = np.random.default_rng(0)
+    arrays = dict(X_r=rng.standard_normal((4, 10)), y_r=rng.standard_normal(4),
+                  X_f=rng.standard_normal((3, 10)), y_f=rng.standard_normal(3), **extra)
+    path = tmp_path / "data.npz"
+    np.savez(path, **arrays)
+    return path, arrays
+
+
+def test_user_arrays_from_npz(tmp_path, capsys):
+    path, arrays = _user_arrays(tmp_path)
+    assert main(["solve", "--data", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    data = lu.Dataset(**arrays)
+    for method in PAPER_METHODS:
+        row = out["methods"][method]
+        # no held-out sets: no test losses, no attack
+        assert "test_loss" not in row and "mia_efficacy" not in row
+        expected = lu.evaluate(data, lu.solve(data, method).w)
+        assert_allclose(row["unlearning_loss"], expected["unlearning_loss"],
+                        rtol=1e-12, atol=1e-300)
+    # with held-out sets: empirical test losses and the attack
+    rng = np.random.default_rng(1)
+    path, _ = _user_arrays(tmp_path, X_test_r=rng.standard_normal((5, 10)),
+                           y_test_r=rng.standard_normal(5),
+                           X_test_f=rng.standard_normal((5, 10)),
+                           y_test_f=rng.standard_normal(5))
+    assert main(["solve", "--data", str(path)]) == 0
+    assert "test_loss" in capsys.readouterr().out
+
+
+def test_bad_user_arrays(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "bad.npz"
+    np.savez(path, X_r=rng.standard_normal((4, 10)), y_r=np.ones(5),
+             X_f=rng.standard_normal((3, 10)), y_f=np.ones(3))
+    with pytest.raises(SystemExit) as exc:
+        main(["solve", "--data", str(path)])
+    assert exc.value.code == 2
+    assert "y_r must have 4 entries" in capsys.readouterr().err
+    nan = tmp_path / "nan.npz"
+    np.savez(nan, X_r=np.full((2, 5), np.nan), y_r=np.ones(2), X_f=np.ones((1, 5)),
+             y_f=np.ones(1))
+    with pytest.raises(SystemExit) as exc:
+        main(["solve", "--data", str(nan)])
+    assert exc.value.code == 2
+    assert "X_r must contain only finite values" in capsys.readouterr().err
+
+
+def test_python_dash_m_json():
+    proc = subprocess.run([sys.executable, "-m", "linunlearn", "solve", *SMALL,
+                           "--json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out["methods"]) == set(PAPER_METHODS)
+    assert all("unlearning_loss" in row for row in out["methods"].values())
+    bad = subprocess.run([sys.executable, "-m", "linunlearn", "solve", "--d-r", "0"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "d_r must be >= 1, got 0" in bad.stderr

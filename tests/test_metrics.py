@@ -1,0 +1,153 @@
+"""Losses and unlearning metrics (THEORY.md section 3)."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import linunlearn as lu
+from linunlearn.metrics import METRICS, average_gap, evaluate, mia_efficacy
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    scale = np.linspace(0.5, 2.0, 9)
+    return lu.Scenario.overlapping(5, 6, 2, 3, 4, sigma=0.3, scale=scale,
+                                   teacher="separate")
+
+
+def test_exact_population_losses_against_a_large_fresh_sample(scenario):
+    data = scenario.sample(rng=0)
+    rng = np.random.default_rng(1)
+    for method in ("pretrained", "golden", "rbm"):
+        w = lu.solve(data, method).w
+        m = evaluate(data, w)
+        for key, support, w_star in (
+                ("test_remaining_loss", scenario.support_r, scenario.w_r_star),
+                ("test_forgetting_loss", scenario.support_f, scenario.w_f_star)):
+            # the closed form, by hand
+            exact = np.sum((scenario.scale * (w - w_star))[support] ** 2) + 0.3 ** 2
+            assert_allclose(m[key], exact, rtol=1e-12)
+            # and an empirical loss on 200000 fresh draws of that distribution:
+            # the squared errors are i.i.d., so their mean is within a few
+            # standard errors of the population value (5 SE: p < 1e-6)
+            n = 200_000
+            X = np.zeros((n, scenario.d))
+            X[:, support] = rng.standard_normal((n, support.sum())) * scenario.scale[support]
+            y = X @ w_star + 0.3 * rng.standard_normal(n)
+            sq = (X @ w - y) ** 2
+            assert abs(sq.mean() - m[key]) <= 5 * sq.std() / np.sqrt(n), (method, key)
+        n_r, n_f = data.n_r, data.n_f
+        assert_allclose(m["test_loss"], (n_r * m["test_remaining_loss"]
+                                         + n_f * m["test_forgetting_loss"]) / (n_r + n_f),
+                        rtol=1e-14)
+
+
+def test_empirical_losses(scenario):
+    data = scenario.sample(rng=2)
+    w = np.random.default_rng(3).standard_normal(data.d)
+    m = evaluate(data, w)
+    assert_allclose(m["remaining_loss"], np.mean((data.X_r @ w - data.y_r) ** 2), rtol=1e-13)
+    assert_allclose(m["unlearning_loss"], np.mean((data.X_f @ w - data.y_f) ** 2), rtol=1e-13)
+    assert list(m) == list(METRICS)
+    assert all(isinstance(v, float) for v in m.values())
+    # a model that interpolates D_r has zero remaining loss (to round-off)
+    ft = evaluate(data, lu.solve(data, "finetune").w)
+    assert_allclose(ft["remaining_loss"], 0.0, atol=1e-24)
+
+
+def test_user_data_without_test_sets_has_no_test_keys():
+    rng = np.random.default_rng(0)
+    X_r, X_f = rng.standard_normal((3, 7)), rng.standard_normal((2, 7))
+    y_r, y_f = rng.standard_normal(3), rng.standard_normal(2)
+    data = lu.Dataset(X_r, y_r, X_f, y_f)
+    m = evaluate(data, np.zeros(7))
+    assert set(m) == {"remaining_loss", "unlearning_loss"}
+    assert_allclose(m["remaining_loss"], np.mean(y_r ** 2), rtol=1e-14)
+    # teachers alone (no scale, no sigma) do not make population losses exact
+    assert set(evaluate(lu.Dataset(X_r, y_r, X_f, y_f, w_r_star=np.ones(7)),
+                        np.zeros(7))) == {"remaining_loss", "unlearning_loss"}
+    # a held-out remaining set alone gives the attack but no test losses
+    Xt, yt = rng.standard_normal((5, 7)), rng.standard_normal(5)
+    only_r = lu.Dataset(X_r, y_r, X_f, y_f, X_test_r=Xt, y_test_r=yt)
+    assert set(evaluate(only_r, np.zeros(7))) == {"remaining_loss", "unlearning_loss",
+                                                  "mia_efficacy"}
+    # both held-out sets: empirical test losses
+    Xtf, ytf = rng.standard_normal((4, 7)), rng.standard_normal(4)
+    both = lu.Dataset(X_r, y_r, X_f, y_f, X_test_r=Xt, y_test_r=yt,
+                      X_test_f=Xtf, y_test_f=ytf)
+    w = rng.standard_normal(7)
+    m = evaluate(both, w)
+    assert set(m) == set(METRICS)
+    assert_allclose(m["test_remaining_loss"], np.mean((Xt @ w - yt) ** 2), rtol=1e-13)
+    assert_allclose(m["test_forgetting_loss"], np.mean((Xtf @ w - ytf) ** 2), rtol=1e-13)
+    assert_allclose(m["test_loss"], (3 * m["test_remaining_loss"]
+                                     + 2 * m["test_forgetting_loss"]) / 5, rtol=1e-14)
+
+
+def test_evaluate_bad_weights():
+    data = lu.Scenario.distinct(3, 2, 2, 1).sample(rng=0)
+    with pytest.raises(ValueError, match=r"w must have shape \(5,\), got \(4,\)"):
+        evaluate(data, np.zeros(4))
+    with pytest.raises(ValueError, match=r"w must have shape \(5,\), got \(5, 1\)"):
+        evaluate(data, np.zeros((5, 1)))
+    with pytest.raises(ValueError, match="w must contain only finite values"):
+        evaluate(data, np.full(5, np.nan))
+    with pytest.raises(TypeError, match="w must be a numeric array"):
+        evaluate(data, ["a"] * 5)
+
+
+@pytest.mark.parametrize("members,nonmembers,targets,expected", [
+    # separable: threshold at the midpoint 0.5; target 3 is called non-member
+    ([0.0, 0.0, 0.0], [1.0, 2.0], [0.0, 3.0], 0.5),
+    # threshold 3.5 between the largest member and the smallest non-member
+    ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [3.4, 3.6, 10.0], 2 / 3),
+    # interleaved: the first best split (balanced accuracy 0.75) is after 1
+    ([1.0, 5.0], [2.0, 6.0], [1.4, 1.6], 0.5),
+    # a forgotten model: all forgetting losses look like non-members
+    ([0.0, 0.1], [1.0, 1.2], [2.0, 3.0, 4.0], 1.0),
+    # a model that did not forget: forgetting losses look like members
+    ([0.0, 0.1], [1.0, 1.2], [0.0, 0.05], 0.0),
+])
+def test_mia_efficacy_hand_made(members, nonmembers, targets, expected):
+    got = mia_efficacy(np.array(members), np.array(nonmembers), np.array(targets))
+    assert_allclose(got, expected, rtol=1e-15)
+
+
+def test_mia_efficacy_is_batched():
+    rng = np.random.default_rng(0)
+    mem, non, tgt = rng.random((4, 5)), rng.random((4, 6)) + 0.3, rng.random((4, 7))
+    batched = mia_efficacy(mem, non, tgt)
+    assert batched.shape == (4,)
+    for b in range(4):
+        assert batched[b] == mia_efficacy(mem[b], non[b], tgt[b])
+
+
+def test_mia_efficacy_in_evaluate_separates_finetune_from_golden():
+    # distinct features, so golden cannot predict the forgetting set at all
+    data = lu.Scenario.distinct(30, 30, 10, 10, n_test=200).sample(rng=0)
+    ft = evaluate(data, lu.solve(data, "finetune").w)
+    golden = evaluate(data, lu.solve(data, "golden").w)
+    # fine-tuning interpolates D_f (zero loss): every target is called a member
+    assert ft["mia_efficacy"] == 0.0
+    assert golden["mia_efficacy"] > 0.5
+
+
+def test_average_gap():
+    metrics = {"a": 1.0, "b": 5.0, "c": 2.0}
+    reference = {"a": 2.0, "b": 3.0, "d": 100.0}
+    assert average_gap(metrics, reference) == pytest.approx(1.5, rel=1e-15)
+    assert average_gap(reference, reference) == 0.0
+    arrays = average_gap({"a": np.array([1.0, 2.0])}, {"a": np.array([0.0, 4.0])})
+    assert_allclose(arrays, [1.0, 2.0], rtol=1e-15)
+    with pytest.raises(ValueError, match="metrics and reference share no metric"):
+        average_gap({"a": 1.0}, {"b": 1.0})
+
+
+def test_golden_has_zero_gap_and_finetune_does_not_forget():
+    data = lu.Scenario.overlapping(20, 16, 6, 8, 6).sample(rng=4)
+    golden = evaluate(data, lu.solve(data, "golden").w)
+    ft = evaluate(data, lu.solve(data, "finetune").w)
+    assert average_gap(golden, golden) == 0.0
+    assert_allclose(ft["unlearning_loss"], 0.0, atol=1e-24)  # C2: UL(w_ft) = 0
+    assert golden["unlearning_loss"] > 1e-2
+    assert average_gap(ft, golden) > 0

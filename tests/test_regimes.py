@@ -1,0 +1,317 @@
+"""Beyond-the-paper regimes: closed forms against GD runs, and every new check's false case."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import linunlearn as lu
+from linunlearn import claims, regimes
+from linunlearn.claims import Regime, check_claim
+from linunlearn.cli import main
+from linunlearn.simulate import gradient_descent, gradient_descent_steps, smoothness
+
+EPS = np.finfo(float).eps
+
+
+def small(seed=0, n=4, d=9):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)), rng.standard_normal(n), rng.standard_normal(d)
+
+
+def augmented(X, y, lam):
+    """Rows whose mean squared loss is ``(1/n)||X w - y||^2 + lam ||w||^2`` (tests only)."""
+    n, d = X.shape
+    N = n + d
+    c = np.sqrt(N / n)
+    return c * np.vstack([X, np.sqrt(n * lam) * np.eye(d)]), c * np.r_[y, np.zeros(d)]
+
+
+# -------------------------------------------------------------- closed forms
+
+
+@pytest.mark.parametrize("lam", [1e-3, 0.1, 2.0])
+def test_ridge_fit_against_normal_equations_and_a_gd_run(lam):
+    X, y, _ = small()
+    n, d = X.shape
+    # d x d normal equations: allowed in a small test only
+    normal = np.linalg.solve(X.T @ X / n + lam * np.eye(d), X.T @ y / n)
+    # cond(X^T X / n + lam I) <= 1e4 here: 1e-10 relative is ample
+    assert_allclose(regimes.ridge_fit(X, y, lam), normal, rtol=1e-10, atol=1e-12)
+    Xa, ya = augmented(X, y, lam)
+    run = gradient_descent(Xa, ya, np.zeros(d), gtol=1e-13, max_steps=10**6)
+    assert run.stop_reason == "converged"
+    # stopped at relative gradient 1e-13, curvature >= 2 lam: weights within 1e-9
+    assert_allclose(run.w, normal, rtol=0, atol=1e-9 / min(lam, 1.0))
+
+
+def test_ridge_fit_exact_rationals():
+    # X = [1, 2], y = 3, lam = 1/2: w = X^T (5 + 1/2)^{-1} 3 = [6/11, 12/11]
+    w = regimes.ridge_fit(np.array([[1.0, 2.0]]), np.array([3.0]), 0.5)
+    assert_allclose(w, [float(Fraction(6, 11)), float(Fraction(12, 11))], rtol=4 * EPS)
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.05, 1.0])
+def test_penalised_steps_is_an_actual_gd_run(lam):
+    X, y, w0 = small(1)
+    Xa, ya = augmented(X, y, lam)
+    lr = 0.9 / smoothness(Xa)
+    for k in (0, 1, 7, 40):
+        run = gradient_descent(Xa, ya, w0, lr=lr, gtol=0.0, max_steps=k)
+        assert run.n_steps == k
+        assert_allclose(regimes.penalised_steps(X, y, w0, lam, k, lr=lr), run.w,
+                        rtol=1e-10, atol=1e-12)
+
+
+def test_penalised_steps_without_penalty_is_gradient_descent_steps():
+    X, y, w0 = small(2)
+    for k in (3, np.inf):
+        assert_allclose(regimes.penalised_steps(X, y, w0, 0.0, k, lr=0.2),
+                        gradient_descent_steps(X, y, w0, k, lr=0.2), rtol=1e-12,
+                        atol=1e-13)
+
+
+def test_penalised_limit_is_ridge_from_any_start_and_batched():
+    X = np.random.default_rng(3).standard_normal((5, 4, 9))
+    y = np.random.default_rng(4).standard_normal((5, 4))
+    w0 = np.random.default_rng(5).standard_normal((5, 9))
+    lim = regimes.penalised_steps(X, y, w0, 0.3, np.inf)
+    assert_allclose(lim, regimes.ridge_fit(X, y, 0.3), rtol=1e-11, atol=1e-13)
+    for i in range(5):  # batch-agnostic: each problem alone gives the same
+        assert_allclose(lim[i], regimes.penalised_steps(X[i], y[i], w0[i], 0.3, np.inf),
+                        rtol=1e-12, atol=1e-14)
+
+
+def test_ridge_models_on_a_dataset_and_the_lambda_to_zero_limit():
+    data = lu.Scenario.overlapping(12, 8, 3, 5, 3).sample(rng=0)
+    m = regimes.ridge_models(data, 1e-9)
+    G = data.X @ data.X.T
+    n = data.n_r + data.n_f
+    bound = n * 1e-9 / np.linalg.eigvalsh(G)[0]  # R4's bound, about 1e-8 here
+    for method in ("pretrained", "golden", "finetune", "projection"):
+        paper = lu.solve(data, method).w
+        assert np.linalg.norm(m[method] - paper) <= 2 * bound * np.linalg.norm(paper)
+    assert_allclose(m["finetune_penalised"], m["golden"], rtol=1e-9)
+
+
+def test_ridge_finetune_numeric_route():
+    """Unpenalised fine-tuning from the ridge model: an actual GD run on D_r."""
+    data = lu.Scenario.overlapping(12, 8, 3, 5, 3).sample(rng=1)
+    m = regimes.ridge_models(data, 0.2)
+    run = gradient_descent(data.X_r, data.y_r, m["pretrained"])
+    assert_allclose(run.w, m["finetune"], rtol=0, atol=1e-9)
+    assert run.history["loss"][0] > 1e-3  # the ridge model does not interpolate D_r
+
+
+def test_noise_term_exact_and_against_theory():
+    assert regimes.golden_ul_noise_term(10, 0, 4, Fraction(1, 2)) == Fraction(1, 4)
+    assert regimes.golden_ul_noise_term(10, 5, 4, Fraction(1)) == 1 + Fraction(20, 50)
+    theory = pytest.importorskip("linunlearn.theory")
+    w = np.random.default_rng(0).standard_normal(20) / 4
+    f = getattr(theory, "expected_golden_unlearning_loss", None)
+    if f is None:
+        pytest.skip("theory.expected_golden_unlearning_loss not there yet")
+    noisy = float(f(12, 14, 6, 5, w, None, sigma=0.7))
+    clean = float(f(12, 14, 6, 5, w, None, sigma=0.0))
+    assert_allclose(noisy - clean, regimes.golden_ul_noise_term(12, 6, 5, 0.7),
+                    rtol=1e-12)
+
+
+def test_early_stopping_path_is_a_gd_run_with_its_loss_history():
+    data = claims.DEFAULT_REGIMES["overlap"].scenario.sample(rng=0)
+    w_o = lu.solve(data, "pretrained").w
+    start = data.support_r * w_o  # RBM's reset
+    lr = 1.0 / smoothness(data.X_r)
+    run = gradient_descent(data.X_r, data.y_r, start, lr=lr, gtol=0.0, max_steps=10,
+                           monitors={"ul": (data.X_f, data.y_f)})
+    for k in (0, 3, 10):
+        w_k = regimes.penalised_steps(data.X_r, data.y_r, start, 0.0, k, lr=lr)
+        assert_allclose(np.mean((data.X_f @ w_k - data.y_f) ** 2),
+                        run.history["ul"][k], rtol=1e-9)
+
+
+def test_underparameterised_finetuning_run_reaches_golden():
+    data = lu.Scenario.overlapping(6, 6, 6, 12, 2, sigma=0.3).sample(rng=0)
+    with pytest.warns(lu.IllConditionedWarning, match="rank deficient"):
+        golden = lu.solve(data, "golden").w
+    run = gradient_descent(data.X_r, data.y_r, lu.solve(data, "pretrained").w)
+    assert_allclose(run.w, golden, rtol=0, atol=1e-8)
+
+
+# ----------------------------------------------------------------- verdicts
+
+
+def verdicts(report):
+    return {(r.id, r.regime): r.verdict for r in report.results}
+
+
+def test_ridge_family_verdicts():
+    report = regimes.verify_regime("ridge", trials=30)
+    v = verdicts(report)
+    for lam in regimes.RIDGE_LAMBDAS:
+        name = f"ridge lambda={lam:g}"
+        for cid in ("C1", "R1", "R2", "R3", "R4"):
+            assert v[(cid, name)] == "holds", (cid, name)
+        for cid in ("C2", "C3", "C7"):
+            assert v[(cid, name)] == "fails", (cid, name)  # findings, expected "depends"
+        assert v[("C4", name)] == "inconclusive"
+    assert not report.failed_expected
+    premise = [c for r in report.results for c in r.checks if c.kind == "premise"]
+    assert premise and all(c.detail.startswith("premise does not apply: ")
+                           for c in premise)
+
+
+def test_early_stopping_and_underparameterised_verdicts():
+    v = verdicts(regimes.verify_regime("early-stopping", trials=30))
+    assert {k[0] for k, x in v.items() if x == "holds"} >= {"C1", "C3", "E1", "E2", "E3",
+                                                            "E4"}
+    v = verdicts(regimes.verify_regime("underparameterized", trials=30))
+    below, above, part = ("n_r/d_r=0.8, full overlap, below", "n_r/d_r=1.5, full overlap",
+                          "n_r/d_r=2, overlap")
+    assert [v[(c, below)] for c in ("U1", "U2", "U3")] == ["fails"] * 3
+    assert [v[(c, above)] for c in ("U1", "U2", "U3")] == ["holds"] * 3
+    assert [v[(c, part)] for c in ("U1", "U2", "U3")] == ["holds", "fails", "holds"]
+    assert v[("C1", above)] == "inconclusive"  # premise: noisy labels, n_r >= d_r
+
+
+@pytest.mark.slow
+def test_noise_and_anisotropic_families():
+    v = verdicts(regimes.verify_regime("noise", precision=0.1))
+    assert v[("N1", "noise sigma=1, overlap")] == "holds"
+    assert v[("C7", "noise sigma=1, overlap")] == "holds"
+    report = regimes.verify_regime("anisotropic", trials=200)
+    v = verdicts(report)
+    assert v[("C2", "power law alpha=1, overlap")] == "inconclusive"
+    assert v[("A1", "power law alpha=1, full overlap")] == "holds"
+    assert "Monte-Carlo-only" in regimes.format_notes(report)
+
+
+# ------------------------------------------------- every new check can fail
+
+NOT_INTERPOLATING = Regime("n_r + n_f > d, noisy",
+                           lu.Scenario.overlapping(10, 8, 4, 9, 10, sigma=0.5))
+
+
+def entry(family, cid, regime_name=None):
+    for e in regimes._family_entries(family):
+        if e.claim.id == cid and (regime_name is None or e.regime.name == regime_name):
+            return e
+    raise KeyError(cid)
+
+
+def run(e, regime=None, trials=40):
+    return check_claim(e.claim, regime or e.regime, trials=trials, symbolic=())
+
+
+def test_ridge_checks_fail_on_wrong_closed_forms(monkeypatch):
+    original = regimes.penalised_steps
+    monkeypatch.setattr(regimes, "penalised_steps",
+                        lambda X, y, w0, lam, steps, lr=None:
+                        original(X, y, w0, 1.01 * lam, steps, lr=lr))
+    assert run(entry("ridge", "R1")).verdict == "fails"
+    assert run(entry("ridge", "R3")).verdict == "fails"
+    monkeypatch.undo()
+    fit = regimes.ridge_fit
+    monkeypatch.setattr(regimes, "ridge_fit", lambda X, y, lam: fit(X, y, lam) * (1 + 100 * lam))
+    # an O(lambda) error 100 times too large: the bound n lambda / lambda_min(G) catches it
+    assert run(entry("ridge", "R4", "ridge lambda=0.0001")).verdict == "fails"
+    monkeypatch.undo()
+    models = regimes.ridge_models
+
+    def wrong(data, lam, **kw):
+        m = models(data, lam, **kw)
+        return {**m, "finetune": 1.001 * m["finetune"]}
+
+    monkeypatch.setattr(regimes, "ridge_models", wrong)
+    assert run(entry("ridge", "R2")).verdict == "fails"
+    assert run(entry("ridge", "C1")).verdict == "fails"
+
+
+def test_noise_term_check_fails_with_the_overlap_part_dropped(monkeypatch):
+    e = entry("noise", "N1", "noise sigma=1, overlap")
+    monkeypatch.setattr(regimes, "golden_ul_noise_term",
+                        lambda d_r, d_lap, n_r, sigma: sigma ** 2)
+    # the dropped part is 0.28 of 1.28; 3000 paired trials resolve it
+    assert run(e, trials=3000).verdict == "fails"
+
+
+def test_anisotropic_excess_is_not_claimed_without_overlap():
+    e = entry("anisotropic", "A1", "power law alpha=1, overlap")
+    distinct = regimes.family("anisotropic")["power law alpha=1, distinct"]
+    # no overlap: the excess has mean zero, so "> 0" must not be reported
+    assert run(e, distinct, trials=400).verdict != "holds"
+
+
+def test_early_stopping_checks_fail_on_their_false_cases(monkeypatch):
+    assert run(entry("early-stopping", "E1"), NOT_INTERPOLATING).verdict == "fails"
+    full = claims.DEFAULT_REGIMES["full-overlap"]
+    assert run(entry("early-stopping", "E4"), full).verdict == "fails"  # rbm = ft
+    # w_o no longer interpolates D_r: the reset start moves as well
+    assert run(entry("early-stopping", "E3"), NOT_INTERPOLATING).verdict == "fails"
+    k_step = regimes._k_step
+    monkeypatch.setattr(regimes, "_k_step",
+                        lambda batch, w0, steps: k_step(batch, w0, steps) + 0.01 * steps)
+    assert run(entry("early-stopping", "E2")).verdict == "fails"
+
+
+# ------------------------------------------------ determinism, CLI, errors
+
+
+def test_same_seed_same_report_whatever_the_workers():
+    a = regimes.verify_regime("early-stopping", trials=300, seed=3)
+    b = regimes.verify_regime("early-stopping", trials=300, seed=3, workers=2)
+    assert a.results == b.results
+    c = regimes.verify_regime("early-stopping", trials=300, seed=4)
+    assert a.results != c.results
+
+
+def test_cli_regime(capsys):
+    code = main(["verify", "--regime", "underparameterized", "--trials", "20",
+                 "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0 and "U2" in out and "notes:" in out
+    assert "premise does not apply" in out
+    with pytest.raises(SystemExit):
+        main(["verify", "--regime", "nowhere"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_figure_data():
+    c = regimes.ridge_curve([0.0, 0.01, 1.0], trials=20)
+    assert c["gap_penalised"].shape == (3,) and c["seed"] == 0
+    assert c["gap_penalised"][0] == pytest.approx(c["gap_unpenalised"][0])  # lam = 0
+    assert c["untouched"][0] > c["untouched"][2]
+    p = regimes.early_stopping_path((0, 2, 10), trials=20)
+    assert np.all(np.diff(p["finetune"]) == 0)  # the path does not move
+    t = regimes.transition_curve([0.5, 0.9, 1.5, 2.0], trials=20)
+    assert np.all(t["weight_gap"][:2] > 0.05) and np.all(t["weight_gap"][2:] < 1e-8)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: regimes.ridge_fit(np.ones((2, 3)), np.ones(2), -1.0), "lam must be >= 0"),
+    (lambda: regimes.ridge_fit(np.ones((2, 3)), np.ones(3), 1.0), r"y must have shape \(2,\)"),
+    (lambda: regimes.penalised_steps(np.ones((2, 3)), np.ones(2), np.ones(4), 0.1, 1),
+     "w0 must have 3 entries"),
+    (lambda: regimes.penalised_steps(np.eye(2, 3), np.ones(2), np.ones(3), 0.1, 1, lr=5.0),
+     "lr must be in"),
+    (lambda: regimes.penalised_steps(np.eye(2, 3), np.ones(2), np.ones(3), 0.1, -1),
+     "steps must be >= 0"),
+    (lambda: regimes.golden_ul_noise_term(5, 2, 4, 1.0), "d_r must exceed n_r"),
+    (lambda: regimes.golden_ul_noise_term(5, 6, 1, 1.0), "d_lap must be <= d_r"),
+    (lambda: regimes.power_law_scale(4, -1.0), "alpha must be >= 0"),
+    (lambda: regimes.verify_regime("nowhere"), "regime must be one of"),
+    (lambda: regimes.verify_regime("ridge", precision=0), "precision must be > 0"),
+    (lambda: regimes.verify_regime("ridge", trials=1), "n_trials must be >= 2"),
+    (lambda: regimes.family("flat"), "regime must be one of"),
+])
+def test_validation_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_multi_output_is_refused_with_a_pointer():
+    X = np.random.default_rng(0).standard_normal((3, 8))
+    data = lu.Dataset(X[:2], np.ones((2, 2)), X[2:], np.ones((1, 2)))
+    with pytest.raises(ValueError, match="1-D labels"):
+        regimes.ridge_models(data, 0.1)
