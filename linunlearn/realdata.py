@@ -21,7 +21,7 @@ name                       what it gives
 :func:`accuracy`           argmax accuracy of multi-output weights
 =========================  ==================================================
 
-scikit-learn is imported on use; install it with ``pip install scikit-learn``.
+scikit-learn (a dependency) is imported on use, not with ``linunlearn``.
 """
 
 import warnings
@@ -42,11 +42,7 @@ FEATURES = ("relu", "pixels")
 
 
 def _load_digits():
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("the digits data ship with scikit-learn: "
-                          "pip install scikit-learn") from exc
+    from sklearn.datasets import load_digits  # imported on use: it is slow to import
     digits = load_digits()
     return digits.data.astype(float), digits.target.astype(int)
 

@@ -5,9 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import linunlearn as lu
-
-pytest.importorskip("sklearn")
-from linunlearn import realdata as rd  # noqa: E402
+from linunlearn import realdata as rd
 
 
 @pytest.fixture(scope="module")
