@@ -623,6 +623,10 @@ def _icu(data, *, numeric, epochs=100, lr=None, forget_weight=1.0,
     the loss of the uninformed zero model). Stops when ``A`` is empty
     (``"all_forgotten"``) or after ``epochs``. ``lr`` defaults to
     ``1 / (lambda_f L_f + (lambda_a + lambda_k) L_a)``.
+
+    A sample that has left ``A`` is no longer pushed away, so later epochs
+    (the analog and KL terms) may lower its residual again; ``info["left_at"]``
+    records the epoch at which each sample left (``-1``: still active).
     """
     _check_data(data, "icu")
     epochs = check_int(epochs, "epochs", minimum=0)
@@ -651,6 +655,7 @@ def _icu(data, *, numeric, epochs=100, lr=None, forget_weight=1.0,
         return g
 
     active = (X_f @ w - y_f) ** 2 < threshold
+    left_at = np.where(active, -1, 0)  # epoch each sample left A; -1: still active
     g = gradient(w, active)
     scale = (lf * _grad_scale(X_f, y_f) + la * _grad_scale(X_a, y_a)
              + lk * _grad_scale(X_a, p_o))
@@ -671,12 +676,14 @@ def _icu(data, *, numeric, epochs=100, lr=None, forget_weight=1.0,
             break
         w = w - lr * gradient(w, active)
         k += 1
-        active &= (X_f @ w - y_f) ** 2 < threshold
+        leaving = active & ((X_f @ w - y_f) ** 2 >= threshold)
+        left_at[leaving] = k
+        active &= ~leaving
     h = {name: np.array(v) for name, v in hist.items()}
     run = GDRun(w=w, steps=np.arange(len(h["active"])), history=h, n_steps=k,
                 stop_reason=reason, lr=float(lr))
     return _result(w, run, reason, analog=analog, forget_threshold=threshold,
-                   n_active=int(active.sum()))
+                   n_active=int(active.sum()), left_at=left_at)
 
 
 # --------------------------------------------------------------------------
