@@ -11,10 +11,11 @@ and every empirical check holds, ``"fails"`` when any of them fails (or is
 disproved), ``"inconclusive"`` otherwise.
 """
 
+import functools
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -47,11 +48,16 @@ ZERO_ATOL = 1e-9
 
 @dataclass(frozen=True)
 class Regime:
-    """A named scenario the claims are checked on."""
+    """A named scenario the claims are checked on.
+
+    ``coords`` places the regime on a map (e.g. ``{"d_lap/d_f": 0.4,
+    "n_r/d_r": 0.6}`` for the cells of :func:`disparity_map_regimes`).
+    """
 
     name: str
     scenario: Scenario
     description: str = ""
+    coords: dict = None
 
     @property
     def interpolating(self):
@@ -60,9 +66,25 @@ class Regime:
         return s.n_r + s.n_f < int((s.support_r | s.support_f).sum())
 
 
-def _regime(name, d_r, d_f, d_lap, n_r, n_f, description, **options):
+def _regime(name, d_r, d_f, d_lap, n_r, n_f, description, coords=None, **options):
     return Regime(name, Scenario.overlapping(d_r, d_f, d_lap, n_r, n_f, **options),
-                  description)
+                  description, coords)
+
+
+def flat_teacher(d_r, d_f, d_lap):
+    """The flat teacher ``w* = 1/sqrt(|S_r + S_f|)`` on every used feature.
+
+    Every block then carries signal in proportion to its size, so scenarios
+    that differ only in ``d_lap`` or ``n_r`` differ in nothing else (a random
+    teacher's block norms vary from one scenario to the next).
+
+    Examples
+    --------
+    >>> flat_teacher(2, 2, 1)
+    array([0.57735027, 0.57735027, 0.57735027])
+    """
+    d = d_r + d_f - d_lap
+    return np.full(d, 1.0 / np.sqrt(d))
 
 
 #: Built-in regimes: the paper's (noiseless, isotropic, overparameterised) with
@@ -81,13 +103,19 @@ DEFAULT_REGIMES = {r.name: r for r in (
 def disparity_map_regimes(overlap_ratios=(0.2, 0.4, 0.6, 0.8),
                           sample_ratios=(0.2, 0.4, 0.6, 0.8), *, d_r=60, d_f=40,
                           n_f=15):
-    """Regimes on a grid of overlap ratio ``d_lap/d_f`` by ``n_r/d_r`` (for C5)."""
+    """Regimes on a grid of overlap ratio ``d_lap/d_f`` by ``n_r/d_r`` (for C5).
+
+    Noiseless, isotropic, with the :func:`flat_teacher`, so that the cells
+    differ only in ``d_lap`` and ``n_r``.
+    """
     regimes = []
     for lap in overlap_ratios:
         for nr in sample_ratios:
             d_lap, n_r = int(round(lap * d_f)), int(round(nr * d_r))
             regimes.append(_regime(f"lap={lap:g},n_r/d_r={nr:g}", d_r, d_f, d_lap,
-                                   n_r, n_f, f"d_lap={d_lap}, n_r={n_r}"))
+                                   n_r, n_f, f"d_lap={d_lap}, n_r={n_r}, flat teacher",
+                                   {"d_lap/d_f": lap, "n_r/d_r": nr},
+                                   w_star=flat_teacher(d_r, d_f, d_lap)))
     return regimes
 
 
@@ -95,8 +123,21 @@ def disparity_map_regimes(overlap_ratios=(0.2, 0.4, 0.6, 0.8),
 # per-trial statistics (module level, so worker processes can run them)
 
 
-def _models(batch, *methods):
-    masks = {m: _mask_for(batch, m, {}) for m in methods if m in ("rbm", "fbm")}
+#: The masks of RBM and FBM that the claims use unless a check says otherwise:
+#: the supports, reset semantics (THEORY.md section 4; C4 and C6 are stated
+#: for them).
+DEFAULT_MASKS = {"rbm": {"saliency": "support", "semantics": "reset"},
+                 "fbm": {"saliency": "support", "semantics": "reset"}}
+
+#: A SalUn-style FBM mask: reset the top 20% of all weights by the gradient
+#: saliency of D_f. (SalUn keeps 50%; in the default regimes 50% of all
+#: weights covers the whole forgetting support, i.e. the support mask.)
+PARTIAL_FBM = {"saliency": "gradient", "ratio": 0.2, "semantics": "reset"}
+
+
+def _models(batch, *methods, fbm=None):
+    masks = {m: _mask_for(batch, m, fbm if m == "fbm" and fbm else DEFAULT_MASKS[m])
+             for m in methods if m in ("rbm", "fbm")}
     return {m: _closed_form(batch, m, *masks.get(m, (None, "reset"))) for m in methods}
 
 
@@ -169,9 +210,12 @@ def stat_rbm_keeps_overlap(batch):
             - _metrics(batch, w["fbm"])["test_remaining_loss"])
 
 
-def stat_rbm_disparity(batch):
-    """C5: average gap to golden of RBM minus that of FBM (all metrics)."""
-    w = _models(batch, "rbm", "fbm", "golden")
+def stat_rbm_disparity(batch, fbm=None):
+    """C5: average gap to golden of RBM minus that of FBM (all metrics).
+
+    ``fbm``: FBM's mask options (default :data:`DEFAULT_MASKS`).
+    """
+    w = _models(batch, "rbm", "fbm", "golden", fbm=fbm)
     golden = _metrics(batch, w["golden"])
     return (average_gap(_metrics(batch, w["rbm"]), golden)
             - average_gap(_metrics(batch, w["fbm"]), golden))
@@ -251,7 +295,28 @@ def stat_regulariser_tradeoff(batch):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The evidence of one empirical check on one regime."""
+    """The evidence of one empirical check on one regime.
+
+    Attributes
+    ----------
+    name, kind, statement : str
+        As in :class:`Check`.
+    verdict : {"holds", "fails", "inconclusive"}
+    estimate : dict or None
+        ``{"max": ...}`` for identities; mean, interval (``low``, ``high``),
+        standard error and confidence level otherwise.
+    theory : float or None
+        The exact value a ``"theory"`` check compares with.
+    tolerance : float or None
+        What decided the verdict: the largest allowed deviation of an
+        identity, the allowed interval half-width of a theory check
+        (``precision * |theory|``), the width of "zero" of a sign check.
+    n_trials : int
+    detail : str
+        A readable summary, and every warning the trials raised.
+    masks : dict or None
+        The masks of RBM / FBM the statistic used.
+    """
 
     name: str
     kind: str
@@ -262,6 +327,7 @@ class CheckResult:
     tolerance: float = None
     n_trials: int = 0
     detail: str = ""
+    masks: dict = None
 
 
 @dataclass(frozen=True)
@@ -276,6 +342,12 @@ class Check:
         the sign of its mean, decided by the interval (``ZERO_ATOL`` counts as
         zero). ``"monotone"``: the statistic has shape (trials, k, 2); the first
         component must decrease and the second increase along ``k``.
+    undecidable
+        For ``"theory"`` checks: ``undecidable(scenario)`` returns a reason
+        why no Monte Carlo interval can decide there (e.g. infinite variance),
+        or ``None``. The verdict is then "inconclusive".
+    masks
+        The masks of RBM / FBM the statistic uses (recorded in the evidence).
     """
 
     name: str
@@ -284,6 +356,8 @@ class Check:
     statement: str
     tolerance: float = None
     theory: object = None
+    undecidable: object = None
+    masks: dict = None
 
     def run(self, regime, seed, *, precision=0.05, trials=None, executor=None):
         """Run the check on ``regime``; return a :class:`CheckResult`."""
@@ -292,10 +366,8 @@ class Check:
             warnings.simplefilter("always")
             result = self._judge(regime, seq, precision, trials, executor)
         notes = sorted({str(w.message).split(";")[0] for w in caught})
-        if notes:
-            result = CheckResult(**{**asdict(result),
-                                    "detail": "; ".join([result.detail, *notes]).strip("; ")})
-        return result
+        detail = "; ".join([result.detail, *notes]).strip("; ")
+        return replace(result, detail=detail, masks=self.masks)
 
     def _judge(self, regime, seq, precision, trials, executor):
         run = lambda n: montecarlo.run_trials(self.statistic, regime.scenario, n,  # noqa: E731
@@ -310,53 +382,55 @@ class Check:
                                detail=f"largest deviation {worst:.3g}")
         if self.kind == "monotone":
             return self._monotone(run(trials or 400), common)
-        theory = None
         if self.kind == "theory":
-            try:
-                theory = float(self.theory(regime.scenario))
-            except ValueError as exc:
-                return CheckResult(**common, verdict="inconclusive",
-                                   detail=f"no exact expectation here: {exc}")
+            return self._theory(regime.scenario, run, trials, precision, common)
+        return self._sign(run, trials, common)
+
+    def _theory(self, scenario, run, trials, precision, common):
+        try:
+            theory = float(self.theory(scenario))
+        except ValueError as exc:
+            return CheckResult(**common, verdict="inconclusive",
+                               detail=f"no exact expectation here: {exc}")
+        reason = self.undecidable(scenario) if self.undecidable else None
+        if reason:
+            return CheckResult(**common, verdict="inconclusive", theory=theory,
+                               detail=f"theory {theory:.6g}; {reason}")
         x = run(trials or 200)
         if trials is None:
-            if self.kind == "theory":
-                n = montecarlo.trials_for_precision(x, precision, scale=theory)
-            else:
-                # A sign is settled once the interval excludes zero: aim for a
-                # half-width of half the mean (ignored when it already does).
-                e = montecarlo.estimate(x)
-                settled = e.low > ZERO_ATOL or e.high <= ZERO_ATOL
-                n = len(x) if settled else montecarlo.trials_for_precision(
-                    x, 0.5, maximum=20000)
+            n = montecarlo.trials_for_precision(x, precision, scale=theory)
             if n > len(x):
                 x = run(n)
         est = montecarlo.estimate(x)
-        summary = {"mean": est.mean, "low": est.low, "high": est.high,
-                   "std_error": est.std_error, "confidence": est.confidence}
-        if self.kind == "theory":
-            half = (est.high - est.low) / 2
-            if not est.low <= theory <= est.high:
-                verdict = "fails"
-            elif half <= precision * abs(theory) or half <= ZERO_ATOL:
-                verdict = "holds"
-            else:
-                verdict = "inconclusive"
-            detail = f"theory {theory:.6g}, interval half-width {half:.3g}"
-        elif self.kind == "positive":
-            verdict = ("holds" if est.low > ZERO_ATOL else
-                       "fails" if est.high <= ZERO_ATOL else "inconclusive")
-            detail = ""
-        else:  # nonpositive
-            verdict = ("holds" if est.high <= ZERO_ATOL else
-                       "fails" if est.low > ZERO_ATOL else "inconclusive")
-            detail = ""
-        return CheckResult(**common, verdict=verdict, estimate=summary, theory=theory,
-                           n_trials=len(x), tolerance=ZERO_ATOL, detail=detail)
+        allowed = max(precision * abs(theory), ZERO_ATOL)
+        half = (est.high - est.low) / 2
+        verdict = ("fails" if not est.low <= theory <= est.high else
+                   "holds" if half <= allowed else "inconclusive")
+        return CheckResult(**common, verdict=verdict, estimate=_summary(est),
+                           theory=theory, n_trials=len(x), tolerance=allowed,
+                           detail=f"theory {theory:.6g}, interval half-width {half:.3g}")
+
+    def _sign(self, run, trials, common):
+        x = run(trials or 200)
+        if trials is None and not _sign_settled(montecarlo.estimate(x)):
+            # Enough trials for a half-width of half the mean's size, which
+            # then excludes zero (capped: a mean of zero is never settled).
+            n = montecarlo.trials_for_precision(x, 0.5, scale=np.mean(x), maximum=20000)
+            if n > len(x):
+                x = run(n)
+        est = montecarlo.estimate(x)
+        positive, nonpositive = est.low > ZERO_ATOL, est.high <= ZERO_ATOL
+        if self.kind == "positive":
+            verdict = "holds" if positive else "fails" if nonpositive else "inconclusive"
+        else:
+            verdict = "holds" if nonpositive else "fails" if positive else "inconclusive"
+        return CheckResult(**common, verdict=verdict, estimate=_summary(est),
+                           n_trials=len(x), tolerance=ZERO_ATOL)
 
     def _monotone(self, x, common):
         # Paired differences between consecutive weights, per component.
         steps = np.diff(x, axis=1)
-        verdicts, parts = [], []
+        verdicts = []
         for j, want in ((0, -1), (1, +1)):
             for i in range(steps.shape[1]):
                 e = montecarlo.estimate(want * steps[:, i, j])
@@ -365,11 +439,21 @@ class Check:
         means = x.mean(axis=0)
         parts = [f"UL gap {np.array2string(means[:, 0], precision=4)}",
                  f"RL {np.array2string(means[:, 1], precision=4)}"]
-        verdict = _combine(verdicts)
-        return CheckResult(**common, verdict=verdict, n_trials=len(x),
+        return CheckResult(**common, verdict=_combine(verdicts), n_trials=len(x),
                            estimate={"ul_gap": means[:, 0].tolist(),
                                      "remaining_loss": means[:, 1].tolist()},
                            detail="; ".join(parts))
+
+
+def _summary(est):
+    return {"mean": est.mean, "low": est.low, "high": est.high,
+            "std_error": est.std_error, "confidence": est.confidence}
+
+
+def _sign_settled(est):
+    """Whether an interval decides a sign (``ZERO_ATOL`` counts as zero)."""
+    return est.low > ZERO_ATOL or est.high <= ZERO_ATOL
+
 
 
 def _combine(verdicts):
@@ -400,6 +484,22 @@ def _golden_ul_theory(scenario):
         sigma=scenario.sigma)
 
 
+def _golden_ul_heavy_tailed(scenario):
+    """Why a Monte Carlo interval cannot decide C2's expectation here, if it cannot.
+
+    With label noise reaching the overlap, ``UL(w_g)`` carries a term
+    ``1/chi2_nu``, ``nu = |n_r - d_r| + 1``, whose variance is infinite for
+    ``nu <= 4`` (its mean is finite for ``nu > 2``): the central limit
+    theorem, and with it the t interval, does not apply.
+    """
+    nu = abs(scenario.n_r - scenario.d_r) + 1
+    if scenario.sigma > 0 and scenario.d_lap > 0 and nu <= 4:
+        return (f"UL(w_g) has infinite variance here (label noise on the overlap "
+                f"enters through 1/chi2_nu with nu = |n_r - d_r| + 1 = {nu} <= 4), "
+                f"so no Monte Carlo interval can decide")
+    return None
+
+
 @dataclass(frozen=True)
 class Claim:
     """A claim of the paper, formalised.
@@ -408,6 +508,9 @@ class Claim:
     ----------
     id : str
         ``"C1"`` ... ``"C8"``.
+    part : str
+        ``""`` for the claim itself, or the name of a part that is checked
+        (and reported) on its own, e.g. C5's ``"disparity"``.
     statement : str
     section : str
         Where THEORY.md (and the paper) states it.
@@ -425,12 +528,18 @@ class Claim:
     regimes: tuple
     checks: tuple
     expected: str = "holds"
+    part: str = ""
+
+    @property
+    def key(self):
+        """The claim's key in :data:`CLAIMS`: its id, and its part if it has one."""
+        return f"{self.id}-{self.part}" if self.part else self.id
 
 
 _ALL = tuple(DEFAULT_REGIMES)
 _OVERLAP = ("overlap", "noisy-overlap", "separate-teachers")
 
-CLAIMS = {c.id: c for c in (
+CLAIMS = {c.key: c for c in (
     Claim("C1", "Fine-tuning reaches zero remaining loss: RL(w_ft) = 0.",
           "THEORY.md 5, C1", _ALL,
           (Check("C1.remaining_loss", stat_finetune_remaining_loss, "identity",
@@ -443,7 +552,7 @@ CLAIMS = {c.id: c for c in (
                  "identity", "UL(w_ft) / mean(y_f^2) <= tol", IDENTITY_RTOL),
            Check("C2.golden_unlearning_loss", stat_golden_unlearning_loss, "theory",
                  "mean UL(w_g) = theory.expected_golden_unlearning_loss",
-                 theory=_golden_ul_theory),
+                 theory=_golden_ul_theory, undecidable=_golden_ul_heavy_tailed),
            Check("C2.golden_forgets", stat_golden_unlearning_loss, "positive",
                  "E UL(w_g) > 0"))),
     Claim("C3", "The mechanism: w_ft - w_g = (I - P_r) w_o.", "THEORY.md 5, C3", _ALL,
@@ -453,22 +562,34 @@ CLAIMS = {c.id: c for c in (
     Claim("C4", "Distinct features: RBM (support mask, reset) is exactly golden.",
           "THEORY.md 5, C4", ("distinct",),
           (Check("C4.rbm_is_golden", stat_rbm_vs_golden, "identity",
-                 "||w_rbm - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL),)),
+                 "||w_rbm - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL,
+                 masks=DEFAULT_MASKS),)),
     Claim("C5", "Overlapping features: RBM forgets more than fine-tuning and keeps "
           "remaining test loss no worse than FBM.", "THEORY.md 5, C5", _OVERLAP,
           (Check("C5.rbm_forgets_more", stat_rbm_forgets_more, "positive",
-                 "E[UL(w_rbm) - UL(w_ft)] > 0"),
+                 "E[UL(w_rbm) - UL(w_ft)] > 0", masks=DEFAULT_MASKS),
            Check("C5.rbm_keeps_overlap", stat_rbm_keeps_overlap, "nonpositive",
-                 "E[test_r(w_rbm) - test_r(w_fbm)] <= 0"))),
-    Claim("C5-disparity", "RBM has a lower average gap to golden than FBM "
-          "(regime-dependent: mapped over overlap ratio by n_r/d_r).",
+                 "E[test_r(w_rbm) - test_r(w_fbm)] <= 0", masks=DEFAULT_MASKS))),
+    Claim("C5", "RBM has a lower average gap to golden than FBM with the "
+          "support mask (regime-dependent: mapped over overlap ratio by n_r/d_r).",
           "THEORY.md 5, C5", (),
           (Check("C5.disparity", stat_rbm_disparity, "nonpositive",
-                 "E[gap(w_rbm) - gap(w_fbm)] <= 0"),), expected="depends"),
+                 "E[gap(w_rbm) - gap(w_fbm)] <= 0", masks=DEFAULT_MASKS),),
+          expected="depends", part="disparity"),
+    Claim("C5", "RBM has a lower average gap to golden than FBM with a "
+          "SalUn-style partial mask (top 20% of the weights by D_f's gradient "
+          "saliency; regime-dependent: mapped over overlap ratio by n_r/d_r).",
+          "THEORY.md 5, C5", (),
+          (Check("C5.disparity_salun_mask",
+                 functools.partial(stat_rbm_disparity, fbm=PARTIAL_FBM), "nonpositive",
+                 "E[gap(w_rbm) - gap(w_fbm)] <= 0",
+                 masks={**DEFAULT_MASKS, "fbm": PARTIAL_FBM}),),
+          expected="depends", part="disparity-salun"),
     Claim("C6", "Full overlap makes retention-based masking void: w_rbm = w_ft.",
           "THEORY.md 5, C6", ("full-overlap",),
           (Check("C6.rbm_is_finetune", stat_rbm_vs_finetune, "identity",
-                 "||w_rbm - w_ft|| / ||w_ft|| <= tol", IDENTITY_RTOL),)),
+                 "||w_rbm - w_ft|| / ||w_ft|| <= tol", IDENTITY_RTOL,
+                 masks=DEFAULT_MASKS),)),
     Claim("C7", "Projection is exact unlearning without the forgetting data: "
           "P_r w_o = w_g.", "THEORY.md 5, C7", _ALL,
           (Check("C7.projection_is_golden", stat_projection_vs_golden, "identity",
@@ -493,7 +614,26 @@ CLAIMS = {c.id: c for c in (
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """The verdict of one claim on one regime, with its evidence."""
+    """The verdict of one claim on one regime, with its evidence.
+
+    Attributes
+    ----------
+    id : str
+        ``"C1"`` ... ``"C8"``.
+    part : str
+        The part of the claim checked (``""``: the claim itself).
+    regime : str
+    verdict : {"holds", "fails", "inconclusive"}
+    expected : {"holds", "depends"}
+    statement : str
+    symbolic : tuple of dict
+        The symbolic checks (name, verdict, statement, detail).
+    checks : tuple of CheckResult
+    seed : int
+    regime_description : str
+    coords : dict or None
+        The regime's place on a map (see :class:`Regime`).
+    """
 
     id: str
     regime: str
@@ -504,6 +644,13 @@ class ClaimResult:
     checks: tuple = ()
     seed: int = 0
     regime_description: str = ""
+    part: str = ""
+    coords: dict = None
+
+    @property
+    def key(self):
+        """The claim's key in :data:`CLAIMS` (id, and part if any)."""
+        return f"{self.id}-{self.part}" if self.part else self.id
 
 
 @dataclass(frozen=True)
@@ -529,12 +676,30 @@ class Report:
 
 
 def _symbolic(claim_id):
+    """The symbolic checks of a claim as dicts; a check that errors is inconclusive."""
     from . import theory
     out = []
-    for r in theory.symbolic_checks(claim_id.split("-")[0]):
-        out.append({"name": r.name, "verdict": r.verdict, "statement": r.statement,
-                    "detail": r.detail})
+    for check in theory.SYMBOLIC_CHECKS.get(claim_id, ()):
+        try:
+            out += [{"name": r.name, "verdict": r.verdict, "statement": r.statement,
+                     "detail": r.detail} for r in check()]
+        except Exception as exc:  # sympy failing to decide is not a pass
+            out.append({"name": check.__name__, "verdict": "inconclusive",
+                        "statement": "", "detail": f"the symbolic check raised "
+                                                   f"{type(exc).__name__}: {exc}"})
     return tuple(out)
+
+
+def _select(claims):
+    """Keys of :data:`CLAIMS` selected by ids (``"C5"``: every part) or keys."""
+    keys = []
+    for name in claims:
+        matches = [k for k, c in CLAIMS.items() if name in (k, c.id)]
+        if not matches:
+            known = ", ".join(dict.fromkeys([*CLAIMS, *(c.id for c in CLAIMS.values())]))
+            raise ValueError(f"unknown claim {name!r}; known: {known}")
+        keys += [k for k in matches if k not in keys]
+    return keys
 
 
 def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None,
@@ -558,17 +723,25 @@ def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None,
     -------
     ClaimResult
     """
-    claim = CLAIMS[claim] if isinstance(claim, str) else claim
-    regime = DEFAULT_REGIMES[regime] if isinstance(regime, str) else regime
+    if isinstance(claim, str):
+        if claim not in CLAIMS:
+            raise ValueError(f"unknown claim {claim!r}; known: {', '.join(CLAIMS)}")
+        claim = CLAIMS[claim]
+    if isinstance(regime, str):
+        if regime not in DEFAULT_REGIMES:
+            raise ValueError(f"unknown regime {regime!r}; known: "
+                             f"{', '.join(DEFAULT_REGIMES)}")
+        regime = DEFAULT_REGIMES[regime]
     if symbolic is None:
         symbolic = _symbolic(claim.id)
     checks = tuple(c.run(regime, seed, precision=precision, trials=trials,
                          executor=executor) for c in claim.checks)
     verdict = _combine([s["verdict"] for s in symbolic] + [c.verdict for c in checks])
-    return ClaimResult(id=claim.id, regime=regime.name, verdict=verdict,
-                       expected=claim.expected, statement=claim.statement,
-                       symbolic=symbolic, checks=checks, seed=seed,
-                       regime_description=regime.description)
+    return ClaimResult(id=claim.id, part=claim.part, regime=regime.name,
+                       verdict=verdict, expected=claim.expected,
+                       statement=claim.statement, symbolic=symbolic, checks=checks,
+                       seed=seed, regime_description=regime.description,
+                       coords=regime.coords)
 
 
 class _Progress:
@@ -593,9 +766,11 @@ def verify(claims=None, regimes=None, *, precision=0.05, seed=0, workers=1,
     Parameters
     ----------
     claims : list of str, optional
-        Claim ids (default: all of :data:`CLAIMS`).
+        Claim ids (``"C5"`` selects C5 and its parts) or keys of
+        :data:`CLAIMS` (``"C5-disparity"``); default: all.
     regimes : list of str, optional
-        Restrict to these default regimes.
+        Restrict to these default regimes (the C5 disparity map, which has
+        regimes of its own, then does not run).
     precision : float
         Target relative half-width of the confidence intervals (default 0.05).
     seed : int
@@ -605,28 +780,36 @@ def verify(claims=None, regimes=None, *, precision=0.05, seed=0, workers=1,
     trials : int, optional
         Fix the Monte Carlo sample size (else chosen from ``precision``).
     disparity_map : bool
-        Map C5's disparity part over :func:`disparity_map_regimes`.
+        Map C5's disparity parts over :func:`disparity_map_regimes`.
     progress : bool
         Show a progress bar on a terminal.
+
+    Raises
+    ------
+    ValueError
+        Unknown claims or regimes, or a selection that leaves nothing to run.
     """
     precision = 0.05 if precision is None else check_float(
         precision, "precision", minimum=0.0, strict=True)
     seed = check_int(seed, "seed", minimum=0)
-    ids = list(CLAIMS) if claims is None else list(claims)
-    for cid in ids:
-        if cid not in CLAIMS:
-            raise ValueError(f"unknown claim {cid!r}; known: {', '.join(CLAIMS)}")
+    keys = list(CLAIMS) if claims is None else _select(claims)
     for name in regimes or ():
         if name not in DEFAULT_REGIMES:
             raise ValueError(f"unknown regime {name!r}; known: "
                              f"{', '.join(DEFAULT_REGIMES)}")
     jobs = []
-    for cid in ids:
-        claim = CLAIMS[cid]
+    for key in keys:
+        claim = CLAIMS[key]
         names = [r for r in claim.regimes if regimes is None or r in regimes]
         jobs += [(claim, DEFAULT_REGIMES[r]) for r in names]
         if claim.expected == "depends" and disparity_map and regimes is None:
             jobs += [(claim, r) for r in disparity_map_regimes()]
+    if not jobs:
+        raise ValueError(
+            f"nothing to run: claims {', '.join(keys)} have no regime among "
+            f"{', '.join(regimes or ())}" if regimes else
+            f"nothing to run: {', '.join(keys)} only run on the disparity map, "
+            f"which is switched off")
     start = time.perf_counter()
     bar = _Progress(len(jobs), progress)
     executor = montecarlo.make_executor(workers)
@@ -649,28 +832,68 @@ def verify(claims=None, regimes=None, *, precision=0.05, seed=0, workers=1,
 
 def _short(check):
     e = check.estimate or {}
+    theory = f" vs {check.theory:.4g}" if check.theory is not None else ""
     if "mean" in e:
-        return f"{e['mean']:.4g} [{e['low']:.4g}, {e['high']:.4g}]"
+        return f"{e['mean']:.4g} [{e['low']:.4g}, {e['high']:.4g}]{theory}"
     if "max" in e:
         return f"max {e['max']:.2g} (tol {check.tolerance:.0e})"
-    return check.detail
+    return check.detail if len(check.detail) < 50 else check.detail[:47] + "..."
+
+
+def _table(rows):
+    """Left-aligned columns as wide as their widest cell."""
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _map_grid(results):
+    """A regime-dependent claim's verdicts on its map: rows by columns of ``coords``."""
+    row_name, col_name = list(results[0].coords)
+    rows = sorted({r.coords[row_name] for r in results})
+    cols = sorted({r.coords[col_name] for r in results})
+    cell = {(r.coords[row_name], r.coords[col_name]): r for r in results}
+    out = [[f"{row_name} \\ {col_name}", *(f"{c:g}" for c in cols)]]
+    for y in rows:
+        line = [f"{y:g}"]
+        for x in cols:
+            r = cell.get((y, x))
+            mean = (r.checks[0].estimate or {}).get("mean") if r else None
+            line.append("" if r is None else
+                        f"{r.verdict}" + ("" if mean is None else f" ({mean:+.2g})"))
+        out.append(line)
+    return _table(out)
 
 
 def format_report(report):
-    """A readable table: claim, regime, check, symbolic, estimate, verdict."""
-    lines = [f"{'claim':<13} {'regime':<22} {'check':<34} {'symbolic':<12} "
-             f"{'empirical estimate [interval]':<44} verdict"]
+    """A readable report: one row per check, then a grid per mapped claim.
+
+    Examples
+    --------
+    >>> report = verify(["C7"], ["overlap"], trials=20)
+    >>> print(format_report(report).splitlines()[0])
+    claim  regime   check                 symbolic  estimate [99.9% interval] / max  verdict
+    """
+    rows = [["claim", "regime", "check", "symbolic", "estimate [99.9% interval] / max",
+             "verdict"]]
+    maps = {}
     for r in report.results:
+        if r.coords:
+            maps.setdefault(r.key, []).append(r)
+            continue
         sym = ("none" if not r.symbolic else
                _combine(s["verdict"] for s in r.symbolic).replace("holds", "proved"))
         for i, c in enumerate(r.checks):
-            theory = f" vs {c.theory:.4g}" if c.theory is not None else ""
-            lines.append(f"{r.id if i == 0 else '':<13} {r.regime if i == 0 else '':<22.22} "
-                         f"{c.name.split('.', 1)[1]:<34.34} {sym if i == 0 else '':<12} "
-                         f"{(_short(c) + theory):<44.44} {c.verdict}")
-        lines.append(f"{'':<13} {'':<22} {'=> claim':<34} {'':<12} {'':<44} "
-                     f"{r.verdict.upper()}" + (" (regime-dependent)"
-                                               if r.expected == "depends" else ""))
+            first = i == 0
+            rows.append([r.key if first else "", r.regime if first else "",
+                         c.name.split(".", 1)[1], sym if first else "", _short(c),
+                         c.verdict])
+        rows.append(["", "", "=> claim", "", "", r.verdict.upper()])
+    lines = _table(rows) if len(rows) > 1 else []
+    for key, results in maps.items():
+        claim = CLAIMS.get(key)
+        lines += ["", f"{key} (regime-dependent): {claim.statement if claim else ''}",
+                  f"verdict of '{results[0].checks[0].statement}' per cell (mean):"]
+        lines += ["  " + line for line in _map_grid(results)]
     failed = report.failed_expected
     counts = {v: sum(r.verdict == v for r in report.results)
               for v in ("holds", "fails", "inconclusive")}
@@ -679,5 +902,5 @@ def format_report(report):
                  f"seed {report.seed}, {report.seconds:.1f} s")
     if failed:
         lines.append("FAILED (claims that should hold): " +
-                     ", ".join(f"{r.id}@{r.regime}" for r in failed))
+                     ", ".join(f"{r.key}@{r.regime}" for r in failed))
     return "\n".join(lines)

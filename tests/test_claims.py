@@ -103,6 +103,61 @@ def test_c5_disparity_is_mapped_both_ways():
     assert v["C5.disparity"] == "fails"  # FBM is closer to golden here
     _, v = verdicts("C5-disparity", DEFAULT_REGIMES["distinct"])
     assert v["C5.disparity"] == "holds"  # RBM = FBM = golden
+    # Against a partial (SalUn-style) FBM mask the answer depends on the regime.
+    cells = {(r.coords["d_lap/d_f"], r.coords["n_r/d_r"]): r
+             for r in claims.disparity_map_regimes((0.2, 0.8), (0.2, 0.8))}
+    assert check_claim("C5-disparity-salun", cells[0.2, 0.8]).verdict == "holds"
+    assert check_claim("C5-disparity-salun", cells[0.8, 0.2]).verdict == "fails"
+
+
+def test_masks_are_recorded_in_the_evidence():
+    result = check_claim("C5-disparity-salun", "overlap", trials=20)
+    masks = result.checks[0].masks
+    assert masks["fbm"] == {"saliency": "gradient", "ratio": 0.2, "semantics": "reset"}
+    assert masks["rbm"]["saliency"] == "support"
+    assert check_claim("C1", "overlap", trials=20).checks[0].masks is None
+
+
+def test_disparity_map_uses_the_flat_teacher():
+    for reg in claims.disparity_map_regimes((0.2, 0.6), (0.4,)):
+        s = reg.scenario
+        used = s.support_r | s.support_f
+        np.testing.assert_allclose(s.w_r_star[used], 1 / np.sqrt(used.sum()), rtol=1e-15)
+        assert s.shared_teacher and "flat teacher" in reg.description
+
+
+def test_sign_checks_add_trials_until_the_sign_is_settled():
+    # A small positive mean that 200 trials cannot separate from zero.
+    def stat(batch):
+        return claims.stat_golden_unlearning_loss(batch) - 0.39
+    check = claims.Check("T.sign", stat, "positive", "mean > 0")
+    result = check.run(DEFAULT_REGIMES["overlap"], 0)
+    assert result.n_trials > 200 and result.verdict == "holds"
+    assert result.estimate["low"] > 0
+
+
+def test_heavy_tailed_noise_makes_the_theory_check_inconclusive():
+    reg = regime("nu = 3", 20, 12, 6, 18, 5, sigma=1.0)
+    result = check_claim("C2", reg, trials=50)
+    check = {c.name: c for c in result.checks}["C2.golden_unlearning_loss"]
+    assert check.verdict == "inconclusive" and "infinite variance" in check.detail
+    assert check.theory > 0 and check.n_trials == 0
+    # nu = 5: the variance is finite and the check runs.
+    reg = regime("nu = 5", 20, 12, 6, 16, 5, sigma=1.0)
+    check = {c.name: c for c in check_claim("C2", reg, trials=50).checks}[
+        "C2.golden_unlearning_loss"]
+    assert check.n_trials == 50 and "infinite variance" not in check.detail
+
+
+def test_a_symbolic_check_that_errors_is_inconclusive(monkeypatch):
+    from linunlearn import theory
+
+    def broken():
+        raise NotImplementedError("sympy gave up")
+    monkeypatch.setitem(theory.SYMBOLIC_CHECKS, "C7", (broken,))
+    (sym,) = claims._symbolic("C7")
+    assert sym["verdict"] == "inconclusive" and "sympy gave up" in sym["detail"]
+    assert check_claim("C7", "overlap", trials=20).verdict == "inconclusive"
 
 
 def test_c7_fails_without_interpolation():
@@ -158,6 +213,17 @@ def test_verify_report_and_json(tmp_path, capsys):
     assert evidence["seed"] == 0
 
 
+def test_json_ids_are_claim_ids_and_parts_are_separate(tmp_path):
+    path = tmp_path / "evidence.json"
+    main(["verify", "--claims", "C5", "--trials", "20", "--json", str(path), "--quiet"])
+    entries = json.loads(path.read_text())["claims"]
+    assert {e["id"] for e in entries} == {"C5"}
+    parts = {e["part"] for e in entries}
+    assert parts == {"", "disparity", "disparity-salun"}
+    mapped = [e for e in entries if e["part"]]
+    assert len(mapped) == 2 * 16 and all(e["coords"] for e in mapped)
+
+
 def test_verify_exits_nonzero_when_a_claim_that_should_hold_fails(monkeypatch, capsys):
     monkeypatch.setitem(claims.DEFAULT_REGIMES, "overlap", NOT_INTERPOLATING)
     code = main(["verify", "--claims", "C7", "--regimes", "overlap", "--trials", "50",
@@ -171,6 +237,8 @@ def test_verify_exits_nonzero_when_a_claim_that_should_hold_fails(monkeypatch, c
     (["verify", "--regimes", "nowhere"], "unknown regime 'nowhere'"),
     (["verify", "--precision", "0"], "precision must be > 0"),
     (["verify", "--trials", "1"], "n_trials must be >= 2"),
+    (["verify", "--claims", "C4", "--regimes", "overlap"], "nothing to run"),
+    (["verify", "--claims", "C5-disparity", "--no-map"], "nothing to run"),
 ])
 def test_verify_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
