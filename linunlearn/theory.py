@@ -895,7 +895,11 @@ def check_nonnegative(expr, *, name, statement, substitutions, strict=False,
                               f"symbols not declared nonnegative: {signed}")
     num, den = sp.fraction(e)
     gens = free or [sp.Dummy("z")]
-    num_p, den_p = sp.Poly(num, *gens), sp.Poly(den, *gens)
+    try:
+        num_p, den_p = sp.Poly(num, *gens), sp.Poly(den, *gens)
+    except sp.PolynomialError as exc:  # sqrt, exp, ...: no certificate of this kind
+        return SymbolicResult(name, statement, "inconclusive",
+                              f"not a rational function after {substitutions}: {exc}")
     if all(c <= 0 for c in den_p.coeffs()):
         num_p, den_p = -num_p, -den_p
     num_ok, num_const = _sign_certificate(num_p)

@@ -323,6 +323,13 @@ def test_check_nonnegative_refuses_signed_symbols():
     assert "not declared nonnegative" in res.detail
 
 
+def test_check_nonnegative_is_inconclusive_beyond_rational_functions():
+    q = sp.Symbol("q", nonnegative=True)
+    res = check_nonnegative(sp.sqrt(q) + 1, name="f", statement="", substitutions={})
+    assert res.verdict == "inconclusive"
+    assert "not a rational function" in res.detail
+
+
 def test_c3_missing_projection_is_disproved():
     X, Xp, w, y = _opaque()
     res = check_identity(w + Xp * (y - X * w) - Xp * y, Xp * X * w, name="f",
