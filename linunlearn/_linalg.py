@@ -1,24 +1,26 @@
 """Pseudo-inverses through n x n Gram matrices, never a d x d matrix.
 
 Every closed form of the paper is ``w0 + X^+ (y - X w0)``. With ``n`` rows and
-``d >> n`` columns, ``X^+ r = X^T (X X^T)^+ r``: one Gram product (``n^2 d``
+``d >= n`` columns, ``X^+ r = X^T (X X^T)^+ r``: one Gram product (``n^2 d``
 flops), one Cholesky factorisation (``n^3 / 3``) and matrix-vector products.
-All functions accept stacks of problems, arrays of shape ``(..., n, d)``, so
-Monte Carlo trials run as one batched computation.
+An ill-conditioned or rank-deficient ``X``, and every ``X`` with more rows
+than columns, is factorised by a thin SVD of ``X`` itself instead (O(n d)
+memory). All functions accept stacks of problems, arrays of shape
+``(..., n, d)``, so Monte Carlo trials run as one batched computation.
 """
-
-import warnings
 
 import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
 
-from ._validation import IllConditionedWarning
+from ._validation import IllConditionedWarning, warn
 
-#: Cholesky of the Gram matrix loses about ``cond(G) * eps`` relative accuracy.
-#: Below this reciprocal condition number (cond(X) above 1e5, so more than
-#: ~6 digits lost) the factorisation falls back to an SVD of ``X`` itself,
-#: whose error grows only with ``cond(X)``.
+#: A Cholesky solve with ``G = X X^T`` has a relative error of about
+#: ``cond(G) * eps = cond(X)^2 * eps``. Below this reciprocal condition number
+#: of ``G`` (``cond(X)`` above about 1e5) that exceeds 1e-6, i.e. more than ten
+#: of the sixteen digits are lost, so the factorisation falls back to the SVD
+#: of ``X``, whose ``X^+ r = V S^-1 U^T r`` loses only about ``cond(X) * eps``
+#: in the weights and in the residual ``X w - y``.
 RCOND_MIN = 1e-10
 
 
@@ -63,16 +65,17 @@ def _rcond(factor, G):
 
 
 class RowSpace:
-    """The row space of ``X`` and its pseudo-inverse, from the Gram matrix.
+    """The row space of ``X`` and its pseudo-inverse.
 
     Parameters
     ----------
     X : ndarray of shape (..., n, d), or a tuple of them
         The data matrix (or a stack of them), or its row blocks
-        ``(X_1, X_2, ...)``, which are never copied into one array.
+        ``(X_1, X_2, ...)``, which are never copied into one array unless the
+        SVD fallback needs ``X`` itself.
     G : ndarray of shape (..., n, n), optional
         Its Gram matrix ``X X^T`` if already known (e.g. a block of a larger
-        Gram matrix).
+        Gram matrix). Not used when ``n > d``.
     name : str
         How warnings refer to ``X``.
     factor : ndarray of shape (..., n, n), optional
@@ -84,54 +87,56 @@ class RowSpace:
     rank : ndarray of int
         Numerical rank of each problem.
     method : {"cholesky", "svd"}
-        The factorisation used: Cholesky of ``G`` when it is well conditioned,
-        otherwise an SVD of ``X`` with the rank cut-off of
-        ``numpy.linalg.matrix_rank``.
+        The factorisation used: Cholesky of ``G`` when ``n <= d`` and ``G`` is
+        well conditioned (reciprocal condition number at least
+        :data:`RCOND_MIN`), otherwise a thin SVD of ``X`` with the rank
+        cut-off of ``numpy.linalg.matrix_rank``.
 
     Notes
     -----
-    ``dual(r)`` returns ``a = (X X^T)^+ r`` so that ``X^+ r = X^T a``; the
-    pseudo-inverse answer is returned for rank-deficient ``X`` (duplicate or
-    collinear rows, more rows than columns), with an
-    :class:`IllConditionedWarning`.
+    ``dual(r)`` returns ``a = (X X^T)^+ r``, so that ``X^+ r = X^T a`` on the
+    Cholesky route. The SVD route ``X = U S V^T`` computes
+    ``X^+ r = V (S^+ U^T r)`` instead: going through ``(X X^T)^+ = U S^-2
+    U^T`` would square the condition number again. The pseudo-inverse answer
+    is returned for rank-deficient ``X`` (duplicate or collinear rows, more
+    rows than columns), with an :class:`IllConditionedWarning`.
     """
 
     def __init__(self, X, G=None, *, name="X", factor=None):
         self.blocks = tuple(X) if isinstance(X, (tuple, list)) else (X,)
-        self.G = gram_blocks(self.blocks) if G is None else G
-        n, d = self.G.shape[-1], self.blocks[0].shape[-1]
+        n = sum(B.shape[-2] for B in self.blocks)
+        d = self.blocks[0].shape[-1]
         self.n = n
-        try:
-            if factor is None:
-                factor, _ = scipy.linalg.cho_factor(self.G, lower=True,
-                                                    check_finite=False)
-            well_conditioned = bool(np.all(_rcond(factor, self.G) >= RCOND_MIN))
-        except np.linalg.LinAlgError:
-            well_conditioned = False
-        if well_conditioned:
-            self.method = "cholesky"
-            self._factor = (factor, True)
-            self.rank = np.full(self.G.shape[:-2], n)
-            return
+        if n <= d:  # more rows than columns: rank deficient, no Gram needed
+            G = gram_blocks(self.blocks) if G is None else G
+            try:
+                if factor is None:
+                    factor, _ = scipy.linalg.cho_factor(G, lower=True,
+                                                        check_finite=False)
+                well_conditioned = bool(np.all(_rcond(factor, G) >= RCOND_MIN))
+            except np.linalg.LinAlgError:
+                well_conditioned = False
+            if well_conditioned:
+                self.method = "cholesky"
+                self._factor = (factor, True)
+                self.rank = np.full(G.shape[:-2], n)
+                return
         self.method = "svd"
-        U, s, _ = np.linalg.svd(self.X, full_matrices=False)
+        U, s, Vt = np.linalg.svd(self.X, full_matrices=False)
         cutoff = s[..., :1] * max(n, d) * np.finfo(float).eps
-        keep = s > cutoff
-        self.rank = keep.sum(axis=-1)
-        inv_s2 = np.zeros_like(s)
-        inv_s2[keep] = 1.0 / s[keep] ** 2
-        self._U, self._inv_s2 = U, inv_s2
+        self._keep = s > cutoff
+        self.rank = self._keep.sum(axis=-1)
+        self._inv_s = np.where(self._keep, 1.0 / np.where(self._keep, s, 1.0), 0.0)
+        self._U, self._Vt = U, Vt
         if np.any(self.rank < n):
-            warnings.warn(
-                f"{name} is rank deficient (rank {int(np.min(self.rank))} < "
-                f"{n} rows: duplicate or collinear rows, or more rows than "
-                f"features); using the pseudo-inverse, which is what gradient "
-                f"descent converges to", IllConditionedWarning, stacklevel=3)
+            warn(f"{name} is rank deficient (rank {int(np.min(self.rank))} < "
+                 f"{n} rows: duplicate or collinear rows, or more rows than "
+                 f"features); using the pseudo-inverse, which is what gradient "
+                 f"descent converges to", IllConditionedWarning)
         else:
-            warnings.warn(
-                f"{name} is ill-conditioned (reciprocal condition number of its "
-                f"Gram matrix below {RCOND_MIN:g}); using an SVD of {name}",
-                IllConditionedWarning, stacklevel=3)
+            warn(f"{name} is ill-conditioned (reciprocal condition number of its "
+                 f"Gram matrix below {RCOND_MIN:g}); using an SVD of {name}",
+                 IllConditionedWarning)
 
     @property
     def X(self):
@@ -157,7 +162,7 @@ class RowSpace:
             return scipy.linalg.cho_solve(self._factor, r[..., None],
                                           check_finite=False)[..., 0]
         U = self._U
-        return mv(U, self._inv_s2 * rmv(U, r))
+        return mv(U, self._inv_s ** 2 * rmv(U, r))
 
     def apply(self, w):
         """Return ``X w`` (shape (..., n))."""
@@ -176,11 +181,15 @@ class RowSpace:
 
     def pinv(self, r):
         """Return ``X^+ r`` (shape (..., d)) for ``r`` of shape (..., n)."""
-        return self.apply_transpose(self.dual(r))
+        if self.method == "cholesky":
+            return self.apply_transpose(self.dual(r))
+        return rmv(self._Vt, self._inv_s * rmv(self._U, r))
 
     def project(self, w):
         """Return ``P w = X^+ X w``, the projection on the row space."""
-        return self.pinv(self.apply(w))
+        if self.method == "cholesky":
+            return self.pinv(self.apply(w))
+        return rmv(self._Vt, self._keep * mv(self._Vt, w))
 
     def gd_limit(self, y, w0):
         """Return ``w0 + X^+ (y - X w0)``: where gradient descent from ``w0`` ends."""

@@ -1,10 +1,15 @@
 """Checks at the boundary of every public function, and the project's warnings."""
 
 import numbers
+import os
+import sys
+import warnings
 
 import numpy as np
 
-__all__ = ["LinunlearnWarning", "IllConditionedWarning"]
+__all__ = ["LinunlearnWarning", "IllConditionedWarning", "NotConvergedWarning"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class LinunlearnWarning(UserWarning):
@@ -20,15 +25,55 @@ class IllConditionedWarning(LinunlearnWarning):
     """
 
 
-def as_array(value, name, *, ndim, dtype=float):
-    """Return ``value`` as a finite float ndarray with ``ndim`` dimensions."""
+class NotConvergedWarning(LinunlearnWarning):
+    """Gradient descent used up its step budget before meeting its stopping rule.
+
+    The weights returned are the last iterate, not the limit that the closed
+    forms describe; the run's ``stop_reason`` is ``"max_steps"``.
+    """
+
+
+def warn(message, category):
+    """Emit a warning attributed to the user's call into the package.
+
+    The warning points at the caller of the outermost linunlearn frame on the
+    stack, however deep inside the package it was raised (a fixed
+    ``stacklevel`` cannot: the same factorisation is reached from ``solve``,
+    from a cached property of a data set, or from a Monte Carlo statistic).
+    """
+    frame, level, outermost = sys._getframe(1), 2, 2
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+            outermost = level
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=outermost + 1)
+
+
+def as_array(value, name, *, ndim, dtype=float, batched=False):
+    """Return ``value`` as a finite real float ndarray with ``ndim`` dimensions.
+
+    ``ndim`` is an int or a tuple of allowed ints; with ``batched=True`` it is
+    the number of core dimensions, and any number of leading stack axes may
+    come before them.
+    """
+    not_numeric = f"{name} must be a numeric array, got {type(value).__name__}"
     try:
-        array = np.asarray(value, dtype=dtype)
+        array = np.asarray(value)
     except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"{name} must be a numeric array, got {type(value).__name__}") from exc
+        raise TypeError(not_numeric) from exc
+    if np.iscomplexobj(array):  # casting would drop the imaginary part
+        raise TypeError(f"{name} must be real, got complex values")
+    if array.dtype.kind not in "biuf":  # strings, None, other objects
+        raise TypeError(not_numeric)
+    try:
+        array = array.astype(dtype, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(not_numeric) from exc
     allowed = ndim if isinstance(ndim, tuple) else (ndim,)
-    if array.ndim not in allowed:
+    if batched and array.ndim < min(allowed):
+        raise ValueError(f"{name} must have at least {min(allowed)} dimension(s), "
+                         f"got shape {array.shape}")
+    if not batched and array.ndim not in allowed:
         expected = " or ".join(str(k) for k in allowed)
         raise ValueError(
             f"{name} must have {expected} dimension(s), got shape {array.shape}")

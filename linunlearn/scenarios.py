@@ -39,10 +39,19 @@ def _optional_pair(X, y, name, d):
 
 
 def _row_spaces(X_r, X_f):
-    """Row spaces of ``[X_r; X_f]`` and of ``X_r``: one Gram product, one Cholesky."""
+    """Row spaces of ``[X_r; X_f]`` and of ``X_r``, sharing their factorisation.
+
+    With ``n_r + n_f <= d``: one Gram product of all data, whose leading block
+    is the Gram matrix of ``X_r``, and one Cholesky factorisation, whose
+    leading block is the factor for ``X_r``. With more rows than features the
+    stacked data are factorised by an SVD (no Gram matrix) and ``X_r`` on its
+    own.
+    """
+    n_r, d = X_r.shape[-2:]
     blocks = (X_r, X_f)
+    if n_r + X_f.shape[-2] > d:
+        return RowSpace(blocks, name="[X_r; X_f]"), RowSpace(X_r, name="X_r")
     G = gram_blocks(blocks)
-    n_r = X_r.shape[-2]
     rows = RowSpace(blocks, G, name="[X_r; X_f]")
     return rows, RowSpace(X_r, G[..., :n_r, :n_r], name="X_r",
                           factor=rows.leading_factor(n_r))

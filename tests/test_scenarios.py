@@ -1,5 +1,7 @@
 """Scenarios and data sets (THEORY.md section 1): layout, teachers, randomness, validation."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -244,3 +246,27 @@ def test_default_teacher_is_independent_of_the_sampled_data(seed):
     assert np.linalg.norm(outside) > 0.3 * np.linalg.norm(w)
     golden = lu.evaluate(data, lu.solve(data, "golden").w)
     assert golden["test_remaining_loss"] > 0.05 * np.sum(w ** 2)
+
+
+@pytest.mark.parametrize("n_r,n_f,d,methods", [
+    (4, 3, 10, ("cholesky", "cholesky")),   # n <= d: one Gram product, shared factor
+    (4, 8, 10, ("svd", "cholesky")),        # n_r <= d < n: SVD of all data, X_r alone
+    (12, 3, 10, ("svd", "svd")),            # n_r > d: both by SVD, no Gram matrix
+])
+def test_row_spaces_share_work_when_they_can(n_r, n_f, d, methods):
+    from linunlearn.scenarios import _row_spaces
+    rng = np.random.default_rng(1)
+    X_r, X_f = rng.standard_normal((n_r, d)), rng.standard_normal((n_f, d))
+    y = rng.standard_normal(n_r + n_f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lu.IllConditionedWarning)
+        rows, rows_r = _row_spaces(X_r, X_f)
+    assert (rows.method, rows_r.method) == methods
+    if methods[0] == "cholesky":
+        # the factor of X_r is the leading block of the factor of all data
+        assert np.shares_memory(rows_r.leading_factor(n_r), rows.leading_factor(n_r))
+    X = np.vstack([X_r, X_f])
+    scale = 1e-10 * np.abs(np.linalg.pinv(X) @ y).max()
+    assert_allclose(rows.pinv(y), np.linalg.pinv(X) @ y, rtol=0, atol=scale)
+    assert_allclose(rows_r.pinv(y[:n_r]), np.linalg.pinv(X_r) @ y[:n_r], rtol=0,
+                    atol=1e-10 * np.abs(np.linalg.pinv(X_r) @ y[:n_r]).max())

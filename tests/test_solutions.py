@@ -499,3 +499,117 @@ def test_ill_conditioned_but_full_rank_warns_and_is_accurate():
     # cond^2 * eps = 2e-4 of a Cholesky solve of the Gram matrix
     expected = V @ np.diag([1.0, 1e3, 1e6]) @ U.T @ y_r
     assert_allclose(w, expected, rtol=0, atol=1e-8 * np.abs(expected).max())
+
+
+def _ill_conditioned(rng, singular_values, d):
+    """``U diag(s) V^T`` with random orthonormal ``U`` and ``V``: cond(X) = s[0] / s[-1]."""
+    n = len(singular_values)
+    U, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    V, _ = np.linalg.qr(rng.standard_normal((d, n)))
+    return U @ np.diag(singular_values) @ V.T, U, V
+
+
+def test_svd_fallback_residual_is_accurate_at_cond_1e8():
+    """Regression: the SVD fallback used to compute ``X^+ r = X^T (U S^-2 U^T r)``.
+
+    Its weights were right to ``cond(X) eps`` but the residual ``X w - y`` was
+    off by ``cond(X)^2 eps`` (0.03 to 0.58 of ``||y||`` at cond 1e8), so the
+    interpolation flag and the remaining loss came out wrong.
+    ``V S^-1 U^T r`` is backward stable: residual and weights within a small
+    multiple of ``cond(X) eps = 2.2e-8`` (``numpy.linalg.pinv``: ~1e-9).
+    """
+    rng = np.random.default_rng(5)
+    kappa = 1e8
+    X_r, U, V = _ill_conditioned(rng, [1.0, 1e-4, 1e-8], 10)
+    y_r = rng.standard_normal(3)
+    data = lu.Dataset(X_r, y_r, rng.standard_normal((2, 10)), rng.standard_normal(2))
+    with pytest.warns(lu.IllConditionedWarning, match="is ill-conditioned"):
+        sols = lu.solve_all(data, ("pretrained", "golden", "finetune", "projection"))
+    bound = 10 * kappa * EPS
+    for method in ("golden", "finetune"):
+        w = sols[method].w
+        assert np.linalg.norm(X_r @ w - y_r) <= bound * np.linalg.norm(y_r), method
+        assert sols[method].interpolates
+        assert lu.evaluate(data, w)["remaining_loss"] <= bound ** 2 * np.mean(y_r ** 2)
+    expected = V @ np.diag([1.0, 1e4, 1e8]) @ U.T @ y_r
+    assert_allclose(sols["golden"].w, expected, rtol=0, atol=bound * np.abs(expected).max())
+    # the projection on the row space of X_r (spanned by V), to cond(X) eps too
+    w_o = sols["pretrained"].w
+    assert_allclose(sols["projection"].w, V @ (V.T @ w_o), rtol=0,
+                    atol=bound * np.abs(w_o).max())
+
+
+@pytest.mark.parametrize("delta", [1e-6, 1e-8])
+def test_near_duplicate_rows_are_fitted_to_round_off(delta):
+    """A row repeated up to ``delta``: full row rank, cond(X) ~ 1/delta."""
+    rng = np.random.default_rng(6)
+    base = rng.standard_normal((3, 12))
+    X_r = np.vstack([base, base[0] + delta * rng.standard_normal(12)])
+    y_r = rng.standard_normal(4)
+    assert np.linalg.matrix_rank(X_r) == 4
+    kappa = cond(X_r)
+    data = lu.Dataset(X_r, y_r, rng.standard_normal((2, 12)), rng.standard_normal(2))
+    with pytest.warns(lu.IllConditionedWarning, match="is ill-conditioned"):
+        golden = lu.solve(data, "golden")
+    assert np.linalg.norm(X_r @ golden.w - y_r) <= 10 * kappa * EPS * np.linalg.norm(y_r)
+    assert golden.interpolates
+    reference = np.linalg.pinv(X_r) @ y_r
+    assert_allclose(golden.w, reference, rtol=0,
+                    atol=10 * kappa * EPS * np.abs(reference).max())
+
+
+def test_svd_fallback_on_a_stack_matches_each_problem():
+    """One ill-conditioned problem sends the whole stack to the SVD route."""
+    from linunlearn._linalg import RowSpace
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((3, 4, 9))
+    X[1] = _ill_conditioned(rng, [1.0, 1e-2, 1e-4, 1e-7], 9)[0]
+    r, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 9))
+    with pytest.warns(lu.IllConditionedWarning, match="is ill-conditioned"):
+        rows = RowSpace(X)
+    assert rows.method == "svd" and rows.full_row_rank
+    for b in range(3):
+        P = np.linalg.pinv(X[b])
+        kappa = cond(X[b])
+        scale = 10 * kappa * EPS
+        assert_allclose(rows.pinv(r)[b], P @ r[b], rtol=0,
+                        atol=scale * np.abs(P @ r[b]).max())
+        assert_allclose(rows.project(w)[b], P @ X[b] @ w[b], rtol=0,
+                        atol=scale * np.abs(w[b]).max())
+        assert_allclose(rows.gd_limit(r, w)[b], w[b] + P @ (r[b] - X[b] @ w[b]),
+                        rtol=0, atol=scale * np.abs(w[b]).max() * 10)
+        # (X X^T)^+ = (X^+)^T X^+
+        dual = P.T @ (P @ r[b])
+        assert_allclose(rows.dual(r)[b], dual, rtol=0, atol=scale * np.abs(dual).max())
+
+
+def test_more_samples_than_features_uses_O_nd_memory():
+    """Regression: the n x n Gram matrix was formed even when n > d.
+
+    With n = 4000 rows and d = 20 features a Gram matrix is 128 MB; the thin
+    SVD of X needs U (n x d) and a few vectors: a few times the data (640 kB).
+    """
+    import tracemalloc
+    rng = np.random.default_rng(8)
+    n_r, n_f, d = 3000, 1000, 20
+    X_r, X_f = rng.standard_normal((n_r, d)), rng.standard_normal((n_f, d))
+    w_star = rng.standard_normal(d)
+    y_r = X_r @ w_star + rng.standard_normal(n_r)
+    y_f = X_f @ w_star + rng.standard_normal(n_f)
+    data = lu.Dataset(X_r, y_r, X_f, y_f)
+    tracemalloc.start()
+    try:
+        with pytest.warns(lu.IllConditionedWarning, match="rank deficient"):
+            sols = lu.solve_all(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * (n_r + n_f) * d * 8, peak
+    assert [r.method for r in data.rows] == ["svd", "svd"]
+    # least squares from 0 (pretrained, golden) and from w_o (fine-tuning)
+    scale = np.abs(w_star).max()
+    atol = closed_form_atol(data.X, scale=scale)
+    assert_allclose(sols["pretrained"].w, lstsq(data.X, data.y), rtol=0, atol=atol)
+    assert_allclose(sols["golden"].w, lstsq(X_r, y_r), rtol=0, atol=atol)
+    assert_allclose(sols["projection"].w, sols["pretrained"].w, rtol=0, atol=atol)
+    assert not sols["golden"].interpolates  # noisy labels, n_r > d
