@@ -161,75 +161,80 @@ def _rl(batch, w):
     return np.mean((mv(batch.X_r, w) - batch.y_r) ** 2, axis=-1)
 
 
-def stat_finetune_remaining_loss(batch):
-    """C1: ``RL(w_ft)`` relative to the mean squared remaining label."""
-    return _rl(batch, _models(batch, "finetune")["finetune"]) / _mean_sq(batch.y_r)
+def stat_finetune_remaining_loss(batch, models=None):
+    """C1: ``RL(w_ft)`` relative to the mean squared remaining label.
+
+    Every statistic takes ``models``, a function ``models(batch, *methods,
+    fbm=None)`` returning ``{method: weights}`` (default: the paper's closed
+    forms), so that other regimes (e.g. ridge pretraining) reuse the checks.
+    """
+    return _rl(batch, (models or _models)(batch, "finetune")["finetune"]) / _mean_sq(batch.y_r)
 
 
-def stat_finetune_is_pretrained(batch):
+def stat_finetune_is_pretrained(batch, models=None):
     """C2: ``||w_ft - w_o|| / ||w_o||``."""
-    w = _models(batch, "finetune", "pretrained")
+    w = (models or _models)(batch, "finetune", "pretrained")
     return _rel(w["finetune"], w["pretrained"])
 
 
-def stat_finetune_unlearning_loss(batch):
+def stat_finetune_unlearning_loss(batch, models=None):
     """C2: ``UL(w_ft)`` relative to the mean squared forgetting label."""
-    return _ul(batch, _models(batch, "finetune")["finetune"]) / _mean_sq(batch.y_f)
+    return _ul(batch, (models or _models)(batch, "finetune")["finetune"]) / _mean_sq(batch.y_f)
 
 
-def stat_golden_unlearning_loss(batch):
+def stat_golden_unlearning_loss(batch, models=None):
     """C2: ``UL(w_g)``, to compare with its exact expectation."""
-    return _ul(batch, _models(batch, "golden")["golden"])
+    return _ul(batch, (models or _models)(batch, "golden")["golden"])
 
 
-def stat_mechanism(batch):
+def stat_mechanism(batch, models=None):
     """C3: ``||w_ft - w_g - (I - P_r) w_o|| / ||w_o||``, ``P_r`` from numpy's pinv."""
-    w = _models(batch, "finetune", "golden", "pretrained")
+    w = (models or _models)(batch, "finetune", "golden", "pretrained")
     w_o = w["pretrained"]
     # An independent route to P_r: numpy's SVD-based pseudo-inverse.
     P_w = mv(np.linalg.pinv(batch.X_r), mv(batch.X_r, w_o))
     return _norm(w["finetune"] - w["golden"] - (w_o - P_w)) / _norm(w_o)
 
 
-def stat_rbm_vs_golden(batch):
+def stat_rbm_vs_golden(batch, models=None):
     """C4: ``||w_rbm - w_g|| / ||w_g||``."""
-    w = _models(batch, "rbm", "golden")
+    w = (models or _models)(batch, "rbm", "golden")
     return _rel(w["rbm"], w["golden"])
 
 
-def stat_rbm_forgets_more(batch):
+def stat_rbm_forgets_more(batch, models=None):
     """C5: ``UL(w_rbm) - UL(w_ft)``."""
-    w = _models(batch, "rbm", "finetune")
+    w = (models or _models)(batch, "rbm", "finetune")
     return _ul(batch, w["rbm"]) - _ul(batch, w["finetune"])
 
 
-def stat_rbm_keeps_overlap(batch):
+def stat_rbm_keeps_overlap(batch, models=None):
     """C5: remaining test loss of RBM minus that of FBM."""
-    w = _models(batch, "rbm", "fbm")
+    w = (models or _models)(batch, "rbm", "fbm")
     return (_metrics(batch, w["rbm"])["test_remaining_loss"]
             - _metrics(batch, w["fbm"])["test_remaining_loss"])
 
 
-def stat_rbm_disparity(batch, fbm=None):
+def stat_rbm_disparity(batch, fbm=None, models=None):
     """C5: average gap to golden of RBM minus that of FBM (all metrics).
 
     ``fbm``: FBM's mask options (default :data:`DEFAULT_MASKS`).
     """
-    w = _models(batch, "rbm", "fbm", "golden", fbm=fbm)
+    w = (models or _models)(batch, "rbm", "fbm", "golden", fbm=fbm)
     golden = _metrics(batch, w["golden"])
     return (average_gap(_metrics(batch, w["rbm"]), golden)
             - average_gap(_metrics(batch, w["fbm"]), golden))
 
 
-def stat_rbm_vs_finetune(batch):
+def stat_rbm_vs_finetune(batch, models=None):
     """C6: ``||w_rbm - w_ft|| / ||w_ft||``."""
-    w = _models(batch, "rbm", "finetune")
+    w = (models or _models)(batch, "rbm", "finetune")
     return _rel(w["rbm"], w["finetune"])
 
 
-def stat_projection_vs_golden(batch):
+def stat_projection_vs_golden(batch, models=None):
     """C7: ``||P_r w_o - w_g|| / ||w_g||``."""
-    w = _models(batch, "projection", "golden")
+    w = (models or _models)(batch, "projection", "golden")
     return _rel(w["projection"], w["golden"])
 
 
@@ -242,7 +247,7 @@ C8_STEPS = 5
 C8_LR_ALPHA = 1.0
 
 
-def discriminative_finetune(batch, alpha, steps, *, lr=None):
+def discriminative_finetune(batch, alpha, steps, *, lr=None, models=None):
     """Fine-tuning with version 1's discriminative regulariser, k-step closed form.
 
     Gradient descent from ``w_o`` on
@@ -252,6 +257,7 @@ def discriminative_finetune(batch, alpha, steps, *, lr=None):
     the forgetting set with wrong (negated) labels. ``steps=numpy.inf`` gives
     the limit. ``lr`` defaults to ``1/L`` of the objective at weight
     ``max(alpha, C8_LR_ALPHA)``, so the weights compared share one step size.
+    ``models`` provides ``w_o`` (see :func:`stat_finetune_remaining_loss`).
     """
     n_r, n_f = batch.X_r.shape[-2], batch.X_f.shape[-2]
     n = n_r + n_f
@@ -268,23 +274,23 @@ def discriminative_finetune(batch, alpha, steps, *, lr=None):
         top = np.linalg.eigvalsh(X_max @ np.swapaxes(X_max, -1, -2))[..., -1]
         lr = (n / (2.0 * top))[..., None]
     X, y = stacked(alpha)
-    w_o = _models(batch, "pretrained")["pretrained"]
+    w_o = (models or _models)(batch, "pretrained")["pretrained"]
     return gradient_descent_steps(X, y, w_o, steps, lr=lr)
 
 
-def stat_regulariser_weight_irrelevant(batch):
+def stat_regulariser_weight_irrelevant(batch, models=None):
     """C8: converged solutions for alpha = 0.3 and 3 differ by this much (relative)."""
-    a = discriminative_finetune(batch, 0.3, np.inf)
-    b = discriminative_finetune(batch, 3.0, np.inf)
+    a = discriminative_finetune(batch, 0.3, np.inf, models=models)
+    b = discriminative_finetune(batch, 3.0, np.inf, models=models)
     return _rel(a, b)
 
 
-def stat_regulariser_tradeoff(batch):
+def stat_regulariser_tradeoff(batch, models=None):
     """C8: per weight in C8_ALPHAS, the UL gap to golden and the remaining loss."""
-    golden_ul = _ul(batch, _models(batch, "golden")["golden"])
+    golden_ul = _ul(batch, (models or _models)(batch, "golden")["golden"])
     out = []
     for a in C8_ALPHAS:
-        w = discriminative_finetune(batch, a, C8_STEPS)
+        w = discriminative_finetune(batch, a, C8_STEPS, models=models)
         out.append(np.stack([np.abs(_ul(batch, w) - golden_ul), _rl(batch, w)], -1))
     return np.stack(out, axis=1)  # (trials, alphas, 2)
 
