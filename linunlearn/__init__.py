@@ -25,13 +25,13 @@ Metrics
     evaluate            remaining / unlearning / test losses, MIA efficacy
     average_gap         mean absolute metric difference to a reference (golden)
 Warnings
-    LinunlearnWarning, IllConditionedWarning
+    LinunlearnWarning, IllConditionedWarning, NotConvergedWarning
 
 Submodules imported on use: ``linunlearn.theory`` (sympy derivations),
 ``linunlearn.claims`` (the verifier), ``linunlearn.masks``.
 """
 
-from ._validation import IllConditionedWarning, LinunlearnWarning
+from ._validation import IllConditionedWarning, LinunlearnWarning, NotConvergedWarning
 from .metrics import METRICS, average_gap, evaluate
 from .scenarios import Dataset, Scenario
 from .simulate import GDRun, gradient_descent, gradient_descent_steps
@@ -47,4 +47,4 @@ __all__ = ["Scenario", "Dataset", "solve", "solve_all", "route_deviation",
            "Solution", "METHODS", "available_methods", "register_method",
            "gradient_descent", "gradient_descent_steps",
            "GDRun", "evaluate", "average_gap", "METRICS", "LinunlearnWarning",
-           "IllConditionedWarning", "compare_methods", "Comparison"]
+           "IllConditionedWarning", "NotConvergedWarning", "compare_methods", "Comparison"]

@@ -8,13 +8,15 @@ and records the remaining and unlearning losses along the way;
 gradient descent, for early-stopped methods.
 """
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 
 from ._linalg import gram, mv, rmv
-from ._validation import check_float, check_int
+from ._validation import (NotConvergedWarning, as_array, as_mask, check_float,
+                          check_int, warn)
 
 __all__ = ["GDRun", "gradient_descent", "gradient_descent_steps", "smoothness"]
 
@@ -58,22 +60,57 @@ def _mse(X, y, w):
 def smoothness(X, mask=None):
     """Return the smoothness constant ``2 ||X_m||_2^2 / n`` of the mean squared loss.
 
-    ``X_m`` keeps the columns in ``mask``. The largest eigenvalue comes from the
-    smaller of the two Gram matrices, so no d x d matrix is formed when d > n.
+    ``X_m`` keeps the columns in ``mask`` (boolean, or 0/1, of length ``d``).
+    The largest eigenvalue comes from the smaller of the two Gram matrices, so
+    no d x d matrix is formed when d > n.
 
     Examples
     --------
     >>> import numpy as np
     >>> smoothness(np.array([[3.0, 0.0], [0.0, 1.0]]))
     9.0
+    >>> smoothness(np.array([[3.0, 0.0], [0.0, 1.0]]), mask=[0, 1])
+    1.0
     """
-    Xm = X if mask is None else X[:, mask]
+    X = as_array(X, "X", ndim=2)
+    Xm = X if mask is None else X[:, as_mask(mask, "mask", X.shape[1])]
     n = X.shape[0]
     if Xm.shape[1] == 0:
         return 0.0
     small = gram(Xm) if Xm.shape[0] <= Xm.shape[1] else Xm.T @ Xm
     top = scipy.linalg.eigvalsh(small, subset_by_index=[len(small) - 1] * 2)[0]
     return 2.0 * float(top) / n
+
+
+def _data(X, y, names, d=None, outputs=None):
+    """Validate one data set ``(X, y)``: ``X`` (n, d), ``y`` (n,) or (n, k)."""
+    X = as_array(X, names[0], ndim=2)
+    if d is not None and X.shape[1] != d:
+        raise ValueError(f"{names[0]} must have d={d} columns, got shape {X.shape}")
+    y = as_array(y, names[1], ndim=(1, 2))
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"{names[1]} must have {X.shape[0]} rows (one per row of "
+                         f"{names[0]}), got shape {y.shape}")
+    if outputs is not None and y.shape[1:] != outputs:
+        raise ValueError(f"{names[1]} must have trailing shape {outputs} (the "
+                         f"outputs of y), got shape {y.shape}")
+    return X, y
+
+
+def _monitors(monitors, d, outputs):
+    """Validate ``{name: (X, y)}``: the losses a run records besides its own."""
+    if monitors is None:
+        return {}
+    if not isinstance(monitors, dict):
+        raise TypeError(f"monitors must be a dict of name to (X, y), got "
+                        f"{type(monitors).__name__}")
+    out = {}
+    for name, pair in monitors.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"monitors[{name!r}] must be a pair (X, y)")
+        out[name] = _data(*pair, (f"monitors[{name!r}] X", f"monitors[{name!r}] y"),
+                          d, outputs)
+    return out
 
 
 def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
@@ -96,10 +133,11 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
     gtol : float
         Stop when the full gradient norm falls below ``gtol`` times its
         natural scale, the larger of its norms at ``w0`` and at zero.
+        ``gtol=0`` runs exactly ``max_steps`` updates.
     batch_size : int, optional
-        Mini-batch size for SGD (rows reshuffled every epoch); ``None`` for
-        full-batch gradient descent.
-    mask : ndarray of bool, shape (d,), optional
+        Mini-batch size for SGD (rows reshuffled every epoch, constant step);
+        ``None`` for full-batch gradient descent.
+    mask : ndarray of bool (or 0/1), shape (d,), optional
         Update only these weights (the others stay frozen at ``w0``).
     monitors : dict of str to (X, y), optional
         Further losses to record, e.g. ``{"unlearning_loss": (X_f, y_f)}``.
@@ -110,12 +148,38 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
     -------
     GDRun
 
+    Raises
+    ------
+    ValueError, TypeError
+        Shapes that disagree, NaN or infinite values, a step size that makes
+        the iteration diverge, a bad budget or tolerance.
+
+    Warns
+    -----
+    NotConvergedWarning
+        When ``gtol > 0`` and the budget ran out first (``stop_reason ==
+        "max_steps"``): the weights are the last iterate, not the limit.
+
     Notes
     -----
     On the row space of ``X`` the iteration contracts by ``1 - lr * mu`` per
     step, ``mu`` the smallest non-zero curvature; the complement of the row
     space is never touched, so the limit is the minimiser closest to ``w0``:
-    ``w0 + X^+ (y - X w0)``.
+    ``w0 + X^+ (y - X w0)``. Full-batch gradient descent needs about
+    ``cond(X)^2`` steps per factor ``e`` of progress.
+
+    Mini-batch SGD keeps a constant step. When some weights fit every row (a
+    consistent system, as in the paper's interpolating regime) every
+    mini-batch gradient vanishes at the limit and SGD converges linearly to
+    it. When none do (more rows than features with label noise), the
+    mini-batch gradients do not vanish there and SGD only reaches a noise
+    ball around the limit whose size scales with the step: the stopping rule
+    is not met, the run ends at ``max_steps`` and warns. A decaying step
+    would converge, but too slowly to reach the stopping rule (on a 12 x 5
+    inconsistent problem: 6% relative error left with the constant step,
+    3e-4 after 1e5 epochs with ``lr / (1 + epoch / 10)``) while slowing down
+    the consistent case; use full-batch gradient descent (or the closed
+    form) for the least-squares limit of inconsistent data.
 
     Examples
     --------
@@ -125,21 +189,27 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
     >>> np.round(run.w, 8), run.stop_reason
     (array([2., 0.]), 'converged')
     """
+    X, y = _data(X, y, ("X", "y"))
     n, d = X.shape
+    w = np.array(as_array(w0, "w0", ndim=(1, 2)))  # a copy: updated in place
+    if w.shape != (d, *y.shape[1:]):
+        raise ValueError(f"w0 must have shape {(d, *y.shape[1:])} (d features"
+                         f"{', k outputs as y' if y.ndim == 2 else ''}), got {w.shape}")
     max_steps = check_int(max_steps, "max_steps", minimum=0)
     gtol = check_float(gtol, "gtol", minimum=0.0)
-    w = np.array(w0, dtype=float)
-    m = np.ones(d, dtype=bool) if mask is None else mask
+    tracked = {"loss": (X, y), **_monitors(monitors, d, y.shape[1:])}
+    m = np.ones(d, dtype=bool) if mask is None else as_mask(mask, "mask", d)
     m = m.reshape(m.shape + (1,) * (w.ndim - 1))  # broadcast over outputs
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         if batch_size >= n:
             batch_size = None
+    if lr is not None:
+        lr = check_float(lr, "lr", minimum=0.0, strict=True)
     if batch_size is None:
         L = smoothness(X, m.ravel())
         if lr is None:
             lr = 1.0 / L if L > 0 else 1.0
-        lr = check_float(lr, "lr", minimum=0.0, strict=True)
         if L > 0 and lr >= 2.0 / L:
             raise ValueError(f"lr={lr:g} makes gradient descent diverge on this "
                              f"data: it must be below 2/L = {2.0 / L:g}")
@@ -147,12 +217,10 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
         row_norms = np.max(np.sum(X[:, m.ravel()] ** 2, axis=1))
         if lr is None:
             lr = 1.0 / (2.0 * row_norms) if row_norms > 0 else 1.0
-        lr = check_float(lr, "lr", minimum=0.0, strict=True)
         if row_norms > 0 and lr >= 1.0 / row_norms:
             raise ValueError(f"lr={lr:g} may make SGD diverge on this data: it "
                              f"must be below 1/max_i ||x_i||^2 = {1.0 / row_norms:g}")
     gen = np.random.default_rng(rng)
-    tracked = {"loss": (X, y), **(monitors or {})}
     history = {name: [] for name in tracked}
     steps = []
 
@@ -194,27 +262,74 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
                 step += 1
             g = full_gradient()
             record(step)
+    if reason == "max_steps" and gtol > 0:
+        hint = ("mini-batch SGD with a constant step stalls at a noise floor when "
+                "no weights fit every row; use full-batch gradient descent "
+                "(batch_size=None)" if batch_size is not None else
+                "at lr = 1/L full-batch gradient descent needs about cond(X)^2 "
+                "steps per factor e of progress; raise max_steps or gtol")
+        warn(f"gradient descent stopped at max_steps={max_steps} before "
+             f"converging (gradient norm {np.linalg.norm(g):.3g} > gtol * scale "
+             f"= {threshold:.3g}): the weights are the last iterate, not the "
+             f"limit; {hint}", NotConvergedWarning)
     return GDRun(w=w, steps=np.array(steps),
                  history={k: np.array(v) for k, v in history.items()},
                  n_steps=step, stop_reason=reason, lr=float(lr))
 
 
-def gradient_descent_steps(X, y, w0, steps, *, lr):
+def _check_steps(steps):
+    """``steps``: an int >= 0, or ``numpy.inf`` for the limit."""
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Real):
+        raise TypeError(f"steps must be an integer >= 0 or numpy.inf, got {steps!r}")
+    if steps == np.inf:
+        return np.inf
+    if not isinstance(steps, numbers.Integral):
+        raise TypeError(f"steps must be an integer >= 0 or numpy.inf, got {steps!r}")
+    return check_int(steps, "steps", minimum=0)
+
+
+def _check_lr(lr):
+    """``lr``: a positive finite float, or an array of them (one per problem)."""
+    if not isinstance(lr, np.ndarray):
+        return check_float(lr, "lr", minimum=0.0, strict=True)
+    lr = as_array(lr, "lr", ndim=lr.ndim)
+    if np.any(lr <= 0):
+        raise ValueError(f"lr must be > 0, got {lr[lr <= 0].ravel()[0]} in its array")
+    return lr
+
+
+def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False):
     """Return the exact iterate after ``steps`` steps of full-batch gradient descent.
 
     Parameters
     ----------
     X : ndarray of shape (..., n, d)
-    y : ndarray of shape (..., n)
-    w0 : ndarray of shape (..., d)
-    steps : int or float
-        Number of steps ``k`` (``numpy.inf`` gives the limit).
-    lr : float
-        Step size ``eta``.
+        Features; leading axes hold a stack of independent problems.
+    y : ndarray of shape (..., n), or (..., n, k) for ``k`` outputs
+        Labels. With one axis fewer than ``X`` they are a single output per
+        problem; with as many axes as ``X`` the last axis holds ``k`` outputs,
+        fitted jointly (the layout of :func:`gradient_descent`).
+    w0 : ndarray of shape (..., d), or (..., d, k) for ``k`` outputs
+        Starting point.
+    steps : int or numpy.inf
+        Number of steps ``k >= 0`` (``numpy.inf`` gives the limit).
+    lr : float, or ndarray broadcasting against shape (..., n)
+        Step size ``eta > 0`` (an array of shape ``(..., 1)`` gives each
+        problem of a stack its own step).
+    ascent : bool
+        Gradient ascent, ``w <- w + eta grad L``, instead (``steps`` finite:
+        ascent on a least-squares loss has no limit).
 
     Returns
     -------
-    ndarray of shape (..., d)
+    ndarray of the shape of ``w0`` (with the stack axes broadcast)
+
+    Raises
+    ------
+    ValueError, TypeError
+        Shapes that disagree, NaN or infinite values, ``steps`` not an int
+        ``>= 0`` or ``numpy.inf``, ``lr <= 0``, or a step size that makes
+        gradient descent diverge (``eta >= n / lambda_max``).
 
     Notes
     -----
@@ -228,7 +343,8 @@ def gradient_descent_steps(X, y, w0, steps, *, lr):
 
     i.e. ``w_k = w_inf + (I - eta H)^k (w0 - w_inf)`` with ``H = (2/n) X^T X``,
     computed from the n x n Gram matrix only. Directions with ``lambda_i = 0``
-    do not move ``w`` (``X^T u_i = 0``).
+    do not move ``w`` (``X^T u_i = 0``). Ascent is the same formula with
+    ``-eta``.
 
     Examples
     --------
@@ -236,14 +352,57 @@ def gradient_descent_steps(X, y, w0, steps, *, lr):
     >>> X = np.array([[1.0, 1.0]]); y = np.array([2.0])
     >>> gradient_descent_steps(X, y, np.zeros(2), 1, lr=0.25)
     array([1., 1.])
+    >>> gradient_descent_steps(X, np.array([[2.0, -2.0]]), np.zeros((2, 2)), 1, lr=0.25)
+    array([[ 1., -1.],
+           [ 1., -1.]])
+    >>> gradient_descent_steps(X, y, np.zeros(2), 1, lr=0.25, ascent=True)
+    array([-1., -1.])
     """
+    X = as_array(X, "X", ndim=2, batched=True)
+    y = as_array(y, "y", ndim=1, batched=True)
+    w0 = as_array(w0, "w0", ndim=1, batched=True)
+    steps, lr = _check_steps(steps), _check_lr(lr)
+    if not isinstance(ascent, (bool, np.bool_)):
+        raise TypeError(f"ascent must be True or False, got {ascent!r}")
+    if ascent and np.isinf(steps):
+        raise ValueError("steps must be finite for gradient ascent (a "
+                         "least-squares loss has no maximiser)")
+    n, d = X.shape[-2:]
+    outputs = y.ndim == X.ndim
+    if y.shape[-1 - outputs] != n:
+        expected = f"(..., {n}, k)" if outputs else f"(..., {n})"
+        raise ValueError(f"y must have shape {expected} for X of shape {X.shape}, "
+                         f"got {y.shape}")
+    core = (d, y.shape[-1]) if outputs else (d,)
+    if w0.ndim < len(core) or w0.shape[-len(core):] != core:
+        raise ValueError(f"w0 must have shape (..., {', '.join(map(str, core))}) for "
+                         f"X of shape {X.shape} and y of shape {y.shape}, got {w0.shape}")
+    try:
+        np.broadcast_shapes(X.shape[:-2], y.shape[:y.ndim - 1 - outputs],
+                            w0.shape[:w0.ndim - len(core)])
+    except ValueError:
+        raise ValueError(f"the stack axes of X {X.shape}, y {y.shape} and w0 "
+                         f"{w0.shape} do not broadcast") from None
+    if outputs:  # k outputs: a stack of k problems sharing X
+        if np.ndim(lr) > 0:
+            lr = np.expand_dims(lr, -2)
+        w = _steps(X[..., None, :, :], np.swapaxes(y, -1, -2), np.swapaxes(w0, -1, -2),
+                   steps, -lr if ascent else lr)
+        return np.swapaxes(w, -1, -2)
+    return _steps(X, y, w0, steps, -lr if ascent else lr)
+
+
+def _steps(X, y, w0, steps, lr):
+    """The k-step iterate for stacks ``X (..., n, d)``, ``y (..., n)``, ``w0 (..., d)``."""
     n = X.shape[-2]
     lam, U = np.linalg.eigh(gram(X))
     lam = np.clip(lam, 0.0, None)
     cutoff = lam[..., -1:] * n * np.finfo(float).eps
     q = 2.0 * lr * lam / n
     if np.any(q >= 2.0):
-        raise ValueError(f"lr={lr:g} makes gradient descent diverge on this data")
+        bound = n / (lam[..., -1].max())
+        raise ValueError(f"lr={np.max(lr):g} makes gradient descent diverge on this "
+                         f"data: it must be below 2/L = {bound:g}")
     live = lam > cutoff
     safe = np.where(live, lam, 1.0)
     if np.isinf(steps):

@@ -194,3 +194,176 @@ def test_numeric_solution_exposes_its_run():
     assert np.all(run.history["unlearning_loss"] < 1e-20)
     golden = lu.solve(data, "golden", numeric=True).run
     assert golden.history["unlearning_loss"][-1] > 1e-3
+
+
+# --------------------------------------------------------------------------
+# Runs that do not converge
+
+
+def test_budget_exhausted_warns_and_says_so():
+    X, y, w0 = PROBLEMS["wide"]
+    with pytest.warns(lu.NotConvergedWarning, match=r"stopped at max_steps=3 before "
+                                                    r"converging .* raise max_steps"):
+        run = gradient_descent(X, y, w0, max_steps=3)
+    assert run.stop_reason == "max_steps" and run.n_steps == 3
+    # gtol=0 asks for exactly max_steps updates: nothing to warn about
+    assert gradient_descent(X, y, w0, max_steps=3, gtol=0.0).stop_reason == "max_steps"
+    assert issubclass(lu.NotConvergedWarning, lu.LinunlearnWarning)
+    assert "NotConvergedWarning" in lu.__all__ and "NotConvergedWarning" in lu.__doc__
+
+
+def test_slow_numeric_route_warns_instead_of_returning_silently():
+    """Regression: a 30 x 30 remaining block (cond ~1e3) needs ~1e7 GD steps.
+
+    ``solve(..., numeric=True)`` used to return the unfinished run (0.039 away
+    from the closed form) without a word.
+    """
+    data = lu.Scenario.overlapping(30, 20, 4, 30, 15).sample(rng=0)
+    with pytest.warns(lu.NotConvergedWarning, match="max_steps=2000"):
+        sol = lu.solve(data, "golden", numeric=True, max_steps=2000)
+    assert sol.run.stop_reason == "max_steps"
+    assert np.abs(sol.w - lu.solve(data, "golden").w).max() > 1e-3
+
+
+def test_sgd_on_an_inconsistent_system_stalls_and_warns():
+    """No w fits every row: constant-step SGD stops at max_steps with a warning."""
+    X, y, w0 = PROBLEMS["tall"]          # 12 x 5, random labels: inconsistent
+    limit = w0 + np.linalg.pinv(X) @ (y - X @ w0)
+    with pytest.warns(lu.NotConvergedWarning, match=r"stalls at a noise floor .*"
+                                                    r"\(batch_size=None\)"):
+        run = gradient_descent(X, y, w0, batch_size=2, rng=0, max_steps=6000)
+    assert run.stop_reason == "max_steps"
+    assert np.abs(run.w - limit).max() > 1e-6
+    # full-batch gradient descent reaches the least-squares limit
+    full = gradient_descent(X, y, w0)
+    assert full.stop_reason == "converged"
+    assert_allclose(full.w, limit, rtol=0, atol=1e-9 * np.abs(limit).max())
+    # a consistent system (labels fitted exactly by some w): SGD converges
+    consistent = gradient_descent(X, X @ limit, w0, batch_size=2, rng=0)
+    assert consistent.stop_reason == "converged"
+    assert_allclose(consistent.w, limit, rtol=0, atol=1e-9 * np.abs(limit).max())
+
+
+# --------------------------------------------------------------------------
+# Bad input to the public functions
+
+
+def _gd_case(**changes):
+    X, y, w0 = PROBLEMS["wide"]
+    args = {"X": X, "y": y, "w0": w0}
+    args.update(changes)
+    return args
+
+
+@pytest.mark.parametrize("args,error,match", [
+    (_gd_case(y=np.r_[np.nan, np.ones(3)]), ValueError, "y must contain only finite values"),
+    (_gd_case(X=np.full((4, 9), np.inf)), ValueError, "X must contain only finite values"),
+    (_gd_case(w0=np.full(9, np.nan)), ValueError, "w0 must contain only finite values"),
+    (_gd_case(mask=np.ones(5, bool)), ValueError,
+     r"mask must be a vector of length d=9, got shape \(5,\)"),
+    (_gd_case(mask=np.full(9, 2)), ValueError, "mask must be boolean"),
+    (_gd_case(w0=np.zeros(8)), ValueError, r"w0 must have shape \(9,\) \(d features\), got \(8,\)"),
+    (_gd_case(y=np.zeros(5)), ValueError,
+     r"y must have 4 rows \(one per row of X\), got shape \(5,\)"),
+    (_gd_case(y=np.zeros((4, 2))), ValueError,
+     r"w0 must have shape \(9, 2\) \(d features, k outputs as y\), got \(9,\)"),
+    (_gd_case(X=np.zeros(9)), ValueError, r"X must have 2 dimension\(s\), got shape \(9,\)"),
+    (_gd_case(X=np.ones((4, 9)) * 1j), TypeError, "X must be real, got complex values"),
+    (_gd_case(y=["a"] * 4), TypeError, "y must be a numeric array, got list"),
+    (_gd_case(monitors={"other": (np.ones((2, 8)), np.ones(2))}), ValueError,
+     r"monitors\['other'\] X must have d=9 columns"),
+    (_gd_case(monitors={"other": (np.ones((2, 9)), np.ones(3))}), ValueError,
+     r"monitors\['other'\] y must have 2 rows"),
+    (_gd_case(monitors={"other": np.ones((2, 9))}), TypeError,
+     r"monitors\['other'\] must be a pair \(X, y\)"),
+    (_gd_case(monitors=[np.ones((2, 9))]), TypeError, "monitors must be a dict"),
+])
+def test_gradient_descent_bad_input(args, error, match):
+    with pytest.raises(error, match=match):
+        gradient_descent(args.pop("X"), args.pop("y"), args.pop("w0"), **args)
+
+
+def test_lists_are_arrays_and_a_0_1_mask_is_a_mask():
+    X, y, w0 = PROBLEMS["wide"]
+    run = gradient_descent(X.tolist(), y.tolist(), w0.tolist(), max_steps=4, gtol=0.0)
+    np.testing.assert_array_equal(run.w, gradient_descent(X, y, w0, max_steps=4,
+                                                          gtol=0.0).w)
+    # regression: an integer 0/1 mask was used as an index (columns 0 and 1)
+    mask = (np.arange(9) % 3 == 0)
+    assert smoothness(X, mask.astype(int)) == smoothness(X, mask)
+    assert smoothness(X, mask) == smoothness(X[:, mask])
+    a = gradient_descent(X, y, w0, mask=mask.astype(int))
+    b = gradient_descent(X, y, w0, mask=mask)
+    assert a.lr == b.lr
+    np.testing.assert_array_equal(a.w, b.w)
+
+
+@pytest.mark.parametrize("steps,lr,error,match", [
+    (-3, 0.1, ValueError, "steps must be >= 0, got -3"),
+    (2.5, 0.1, TypeError, r"steps must be an integer >= 0 or numpy.inf, got 2.5"),
+    (np.nan, 0.1, TypeError, r"steps must be an integer >= 0 or numpy.inf, got nan"),
+    (-np.inf, 0.1, TypeError, r"steps must be an integer >= 0 or numpy.inf"),
+    (True, 0.1, TypeError, "steps must be an integer"),
+    ("3", 0.1, TypeError, "steps must be an integer"),
+    (3, -0.5, ValueError, r"lr must be > 0.0, got -0.5"),
+    (3, 0.0, ValueError, r"lr must be > 0.0, got 0.0"),
+    (3, np.nan, ValueError, "lr must be finite"),
+    (3, np.array([[0.1], [-0.1]]), ValueError, r"lr must be > 0, got -0.1"),
+])
+def test_gradient_descent_steps_bad_steps_and_lr(steps, lr, error, match):
+    X, y, w0 = PROBLEMS["wide"]
+    with pytest.raises(error, match=match):
+        gradient_descent_steps(X, y, w0, steps, lr=lr)
+
+
+@pytest.mark.parametrize("y,w0,match", [
+    (np.zeros(5), np.zeros(9), r"y must have shape \(\.\.\., 4\) for X of shape \(4, 9\)"),
+    (np.zeros(4), np.zeros(8), r"w0 must have shape \(\.\.\., 9\)"),
+    (np.zeros((5, 2)), np.zeros((9, 2)), r"y must have shape \(\.\.\., 4, k\)"),
+    (np.zeros((4, 2)), np.zeros((9, 3)), r"w0 must have shape \(\.\.\., 9, 2\)"),
+    (np.zeros((3, 4)), np.zeros((2, 9)), "do not broadcast"),
+    (np.full(4, np.nan), np.zeros(9), "y must contain only finite values"),
+])
+def test_gradient_descent_steps_bad_shapes(y, w0, match):
+    X = PROBLEMS["wide"][0]
+    if "broadcast" in match:
+        X = np.stack([X, X, X])
+    with pytest.raises(ValueError, match=match):
+        gradient_descent_steps(X, y, w0, 3, lr=0.01)
+
+
+def test_k_step_closed_form_multi_output_layout():
+    """``y`` (n, k) with ``w0`` (d, k), as gradient_descent takes them."""
+    X, _, _ = PROBLEMS["wide"]
+    rng = np.random.default_rng(2)
+    Y, W0 = rng.standard_normal((4, 3)), rng.standard_normal((9, 3))
+    lr = 0.7 / smoothness(X)
+    closed = gradient_descent_steps(X, Y, W0, 6, lr=lr)
+    assert closed.shape == (9, 3)
+    for j in range(3):  # each column is the single-output iterate
+        assert_allclose(closed[:, j], gradient_descent_steps(X, Y[:, j], W0[:, j], 6, lr=lr),
+                        rtol=1e-13, atol=1e-14)
+    run = gradient_descent(X, Y, W0, lr=lr, max_steps=6, gtol=0.0)
+    assert_allclose(closed, run.w, rtol=0, atol=RTOL_STEPS * np.abs(run.w).max())
+    # and a stack of multi-output problems, each with its own step size
+    Xs, Ys, Ws = np.stack([X, 2 * X]), np.stack([Y, Y]), np.stack([W0, -W0])
+    lrs = np.array([[lr], [lr / 4]])
+    stacked = gradient_descent_steps(Xs, Ys, Ws, 6, lr=lrs)
+    for b in range(2):
+        assert_allclose(stacked[b], gradient_descent_steps(Xs[b], Ys[b], Ws[b], 6,
+                                                           lr=float(lrs[b, 0])),
+                        rtol=1e-13, atol=1e-14)
+
+
+def test_k_step_gradient_ascent():
+    X, y, w0 = PROBLEMS["wide"]
+    lr = 0.3 / smoothness(X)
+    w = w0.copy()
+    for _ in range(4):
+        w = w + lr * (2 / len(X)) * X.T @ (X @ w - y)
+    assert_allclose(gradient_descent_steps(X, y, w0, 4, lr=lr, ascent=True), w,
+                    rtol=0, atol=1e-12 * np.abs(w).max())
+    with pytest.raises(ValueError, match="steps must be finite for gradient ascent"):
+        gradient_descent_steps(X, y, w0, np.inf, lr=lr, ascent=True)
+    with pytest.raises(TypeError, match="ascent must be True or False"):
+        gradient_descent_steps(X, y, w0, 4, lr=lr, ascent="yes")

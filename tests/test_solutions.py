@@ -397,12 +397,13 @@ def test_diverging_step_size(small):
     with pytest.raises(TypeError, match="lr must be a real number"):
         lu.solve(small, "golden", numeric=True, lr="fast")
     # just below the limit is stable and is accepted
-    run = lu.solve(small, "golden", numeric=True, lr=1.9 / L, max_steps=10).run
+    run = lu.solve(small, "golden", numeric=True, lr=1.9 / L, max_steps=10, gtol=0.0).run
     assert run.stop_reason == "max_steps" and run.n_steps == 10
 
 
 def test_max_steps_budget_is_reported(small):
-    sol = lu.solve(small, "golden", numeric=True, max_steps=3)
+    with pytest.warns(lu.NotConvergedWarning, match="stopped at max_steps=3"):
+        sol = lu.solve(small, "golden", numeric=True, max_steps=3)
     assert sol.run.stop_reason == "max_steps" and sol.run.n_steps == 3
     assert list(sol.run.steps) == [0, 1, 2, 3]
     # full-batch GD at lr = 1/L decreases the training loss monotonically
