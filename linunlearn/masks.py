@@ -6,12 +6,16 @@ initialisation, ``|(2/n) X^T y|``, or the Fisher diagonal of a unit-noise
 Gaussian likelihood, ``F_j = (1/n) sum_i x_ij^2``. The support of a set, the
 features it actually uses, is ``F_j > tol * max_j F_j``.
 
-All functions accept stacks of problems (leading batch axes).
+Layouts. ``X`` has shape ``(..., n, d)``: leading axes hold a stack of
+problems. Labels ``y`` with one axis fewer than ``X``, ``(..., n)``, are one
+output per problem; labels with as many axes as ``X``, ``(..., n, k)``, hold
+``k`` outputs of each problem on their last axis. Scores have shape
+``(..., d)``.
 """
 
 import numpy as np
 
-from ._validation import check_float, check_option
+from ._validation import as_array, check_float, check_option
 
 __all__ = ["SUPPORT_RTOL", "SALIENCIES", "saliency", "select"]
 
@@ -32,9 +36,10 @@ def saliency(X, y=None, *, kind="fisher"):
     ----------
     X : ndarray of shape (..., n, d)
         Features.
-    y : ndarray of shape (..., n), or (n, k) for ``k`` outputs, optional
-        Labels; needed for ``kind="gradient"``. With several outputs the
-        gradient magnitude is the Euclidean norm over outputs.
+    y : ndarray of shape (..., n), or (..., n, k) for ``k`` outputs, optional
+        Labels (see the module's layouts); needed for ``kind="gradient"``.
+        With several outputs the gradient magnitude is the Euclidean norm
+        over outputs.
     kind : {"fisher", "support", "gradient"}
         ``"fisher"`` and ``"support"``: the Fisher diagonal ``mean(X**2, 0)``;
         ``"gradient"``: the gradient magnitude at zero, ``|(2/n) X^T y|``.
@@ -53,18 +58,29 @@ def saliency(X, y=None, *, kind="fisher"):
     array([0., 0., 2.])
     """
     check_option(kind, "saliency", SALIENCIES)
+    X = as_array(X, "X", ndim=2, batched=True)
     n = X.shape[-2]
-    if kind == "gradient":
-        if y is None:
-            raise ValueError("saliency='gradient' needs the labels y")
-        if y.ndim == X.ndim:  # (n, k) outputs: norm of the (d, k) gradient rows
-            return np.linalg.norm((2.0 / n) * (X.T @ y), axis=-1)
-        return np.abs((2.0 / n) * (y[..., None, :] @ X)[..., 0, :])
-    return np.mean(X ** 2, axis=-2)
+    if kind != "gradient":
+        return np.mean(X ** 2, axis=-2)
+    if y is None:
+        raise ValueError("saliency='gradient' needs the labels y")
+    y = as_array(y, "y", ndim=1, batched=True)
+    outputs = y.ndim == X.ndim  # (..., n, k): k outputs per problem
+    if y.shape[-1 - outputs] != n:
+        expected = f"(..., {n}, k)" if outputs else f"(..., {n})"
+        raise ValueError(f"y must have shape {expected} for X of shape {X.shape}, "
+                         f"got {y.shape}")
+    if outputs:  # norm of each row of the (..., d, k) gradient
+        return np.linalg.norm((2.0 / n) * (np.swapaxes(X, -1, -2) @ y), axis=-1)
+    return np.abs((2.0 / n) * (y[..., None, :] @ X)[..., 0, :])
 
 
 def select(scores, *, tol=None, ratio=None):
     """Return the boolean mask of the most salient features.
+
+    A feature whose score is not above :data:`SUPPORT_RTOL` times the largest
+    score (in particular a score of zero: a feature the data never use) is
+    never salient, whichever threshold is chosen.
 
     Parameters
     ----------
@@ -74,8 +90,10 @@ def select(scores, *, tol=None, ratio=None):
         Keep features whose score exceeds ``tol * max(scores)``. The default,
         when ``ratio`` is not given either, is :data:`SUPPORT_RTOL`.
     ratio : float in (0, 1], optional
-        Keep the ``ceil(ratio * d)`` highest scores instead (ties broken by
-        position, so the result is deterministic).
+        Keep the ``max(1, ceil(ratio * d))`` highest scores instead (ties
+        broken by position, so the result is deterministic), among the
+        features above the support tolerance: fewer when fewer are, none
+        when every score is zero.
 
     Returns
     -------
@@ -88,16 +106,24 @@ def select(scores, *, tol=None, ratio=None):
     array([ True, False,  True,  True])
     >>> select(np.array([3.0, 0.0, 1.0, 2.0]), ratio=0.5)
     array([ True, False, False,  True])
+    >>> select(np.array([3.0, 0.0, 1.0, 2.0]), ratio=1.0)   # a zero score is not salient
+    array([ True, False,  True,  True])
+    >>> select(np.array([3.0, 0.0, 1.0, 2.0]), ratio=1e-12)  # at least one feature
+    array([ True, False, False, False])
     """
+    scores = as_array(scores, "scores", ndim=1, batched=True)
+    if np.any(scores < 0):
+        raise ValueError("scores must be non-negative")
     if tol is not None and ratio is not None:
         raise ValueError("give either tol or ratio, not both")
+    top = np.max(scores, axis=-1, keepdims=True)
     if ratio is not None:
         ratio = check_float(ratio, "ratio", minimum=0.0, maximum=1.0, strict=True)
         d = scores.shape[-1]
-        k = int(np.ceil(ratio * d - 1e-9))
+        k = max(1, int(np.ceil(ratio * d - 1e-9)))
         order = np.argsort(-scores, axis=-1, kind="stable")
         mask = np.zeros(scores.shape, dtype=bool)
         np.put_along_axis(mask, order[..., :k], True, axis=-1)
-        return mask
+        return mask & (scores > SUPPORT_RTOL * top)
     tol = SUPPORT_RTOL if tol is None else check_float(tol, "tol", minimum=0.0)
-    return scores > tol * np.max(scores, axis=-1, keepdims=True)
+    return scores > tol * top

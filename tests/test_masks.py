@@ -39,6 +39,51 @@ def test_saliency_is_batched():
                             rtol=1e-14, atol=0)
 
 
+def test_saliency_batched_multi_output():
+    """Regression: a stack of multi-output problems, X (2, 6, 20) and y (2, 6, 3)."""
+    rng = np.random.default_rng(1)
+    Xb, Yb = rng.standard_normal((2, 6, 20)), rng.standard_normal((2, 6, 3))
+    batched = saliency(Xb, Yb, kind="gradient")
+    assert batched.shape == (2, 20)
+    for b in range(2):
+        # the Euclidean norm over outputs of each row of (2/n) X^T Y
+        expected = np.linalg.norm((2 / 6) * Xb[b].T @ Yb[b], axis=1)
+        assert_allclose(batched[b], expected, rtol=1e-14, atol=0)
+        assert_allclose(batched[b], saliency(Xb[b], Yb[b], kind="gradient"),
+                        rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("X,y,match", [
+    (np.ones((2, 6, 20)), np.ones((2, 5)), r"y must have shape \(\.\.\., 6\)"),
+    (np.ones((2, 6, 20)), np.ones((2, 5, 3)), r"y must have shape \(\.\.\., 6, k\)"),
+    (np.ones((6, 20)), np.ones((3, 6)), r"y must have shape \(\.\.\., 6, k\)"),
+    (np.ones(6), np.ones(6), r"X must have at least 2 dimension\(s\)"),
+    (np.full((6, 2), np.nan), np.ones(6), "X must contain only finite values"),
+])
+def test_saliency_bad_layouts(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        saliency(X, y, kind="gradient")
+
+
+def test_select_never_picks_a_feature_the_data_do_not_use():
+    """Regression: top-50% of d = 84 is 42 features, but the forgetting data use 40.
+
+    FBM's mask used to fill the top 42 with coordinates 0 and 1, where the
+    forgetting set's Fisher score is exactly zero.
+    """
+    import linunlearn as lu
+    data = lu.Scenario.overlapping(54, 40, 10, 20, 10).sample(rng=0)
+    assert data.d == 84
+    scores = saliency(data.X_f)
+    np.testing.assert_array_equal(select(scores, ratio=0.5), data.support_f)
+    fbm = lu.solve(data, "fbm", saliency="fisher", ratio=0.5)
+    np.testing.assert_array_equal(fbm.mask, ~data.support_f)  # kept: all but S_f
+    # a tolerance never picks a zero score either, even tol=0
+    np.testing.assert_array_equal(select(scores, tol=0.0), data.support_f)
+    # nothing salient: an empty mask, however generous the ratio
+    assert not select(np.zeros(5), ratio=1.0).any()
+
+
 def test_select_by_tolerance():
     scores = np.array([4.0, 0.0, 1.0, 2.0, 1e-12])
     # default: the support, above SUPPORT_RTOL of the largest score
@@ -53,7 +98,8 @@ def test_select_by_tolerance():
     (0.2, [True, False, False, False, False]),
     (0.4, [True, False, False, True, False]),
     (0.5, [True, False, True, True, False]),   # ceil(2.5) = 3: ties by position
-    (1.0, [True, True, True, True, True]),
+    (1.0, [True, False, True, True, True]),    # a zero score is never salient
+    (1e-12, [True, False, False, False, False]),  # at least one feature
 ])
 def test_select_by_ratio(ratio, expected):
     scores = np.array([4.0, 0.0, 1.0, 2.0, 1.0])
@@ -81,6 +127,17 @@ def test_select_ratio_ties_are_broken_by_position_and_batched():
 def test_select_bad_thresholds(kwargs, error, match):
     with pytest.raises(error, match=match):
         select(np.array([1.0, 2.0]), **kwargs)
+
+
+@pytest.mark.parametrize("scores,error,match", [
+    (np.array([1.0, -2.0]), ValueError, "scores must be non-negative"),
+    (np.array([1.0, np.nan]), ValueError, "scores must contain only finite values"),
+    (["a", "b"], TypeError, "scores must be a numeric array"),
+    (np.float64(1.0), ValueError, r"scores must have at least 1 dimension\(s\)"),
+])
+def test_select_bad_scores(scores, error, match):
+    with pytest.raises(error, match=match):
+        select(scores)
 
 
 def test_saliency_bad_kind_and_missing_labels():
