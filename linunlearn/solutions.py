@@ -6,16 +6,26 @@ method             how it is trained                           closed form
 ``"pretrained"``   GD on ``D_r + D_f`` from 0                  ``X^+ y``
 ``"finetune"``     GD on ``D_r`` from ``w_o``                  ``w_o + X_r^+ (y_r - X_r w_o)``
 ``"golden"``       GD on ``D_r`` from 0 (retraining)           ``X_r^+ y_r``
-``"masked"``       reset: zero ``w_o`` outside a mask, GD on   ``(I - P_r)(m * w_o) + X_r^+ y_r``
-                   ``D_r``; freeze: GD on ``D_r`` from ``w_o``  ``w_o + X_m^+ (y_r - X_r w_o)``
-                   updating only the mask
-``"rbm"``          masked, mask = salient for ``D_r``          (as masked)
-``"fbm"``          masked, mask = not salient for ``D_f``      (as masked)
+``"masked"``       reset: keep ``w_o`` on the mask ``m``,      ``(I - P_r)(m * w_o) + X_r^+ y_r``
+                   zero the rest, GD on ``D_r`` (all weights)
+                   freeze: GD on ``D_r`` from ``w_o``,         ``w_o + X_m^+ (y_r - X_r w_o)``
+                   updating only the weights in ``m``
+``"rbm"``          masked; unlearns the weights not salient    ``m = S_r`` (reset) or
+                   for ``D_r``                                 ``m = not S_r`` (freeze)
+``"fbm"``          masked; unlearns the weights salient for    ``m = not S_f`` (reset) or
+                   ``D_f`` (SalUn's rule)                      ``m = S_f`` (freeze)
 ``"projection"``   ``P_r w_o``, without ``D_f``                ``X_r^+ X_r w_o``
 =================  ==========================================  ==============================
 
 ``P_r = X_r^+ X_r`` and ``X_m`` is ``X_r`` with the columns outside the mask
-zeroed. Closed forms use n x n Gram matrices only (see ``_linalg``).
+zeroed. RBM and FBM each have a set of weights they *unlearn* (``S_r``, ``S_f``
+stand for the salient sets, by default the supports): reset semantics zeroes
+those weights and then fine-tunes all weights on ``D_r``; freeze semantics
+fine-tunes only those weights on ``D_r``, the others frozen at ``w_o``, as
+SalUn updates only the forget-salient weights. In both cases the mask ``m``
+that :attr:`Solution.mask` reports means what it means for ``"masked"``: the
+weights kept (reset) or updated (freeze). Closed forms use n x n Gram
+matrices only (see ``_linalg``).
 """
 
 from dataclasses import dataclass, field
@@ -25,6 +35,7 @@ import numpy as np
 from . import masks
 from ._linalg import RowSpace, mv
 from ._validation import as_mask, check_option
+from .scenarios import Dataset
 from .simulate import GDRun, gradient_descent
 
 __all__ = ["METHODS", "PAPER_METHODS", "Solution", "solve", "solve_all",
@@ -130,7 +141,13 @@ def available_methods():
 
 
 def _mask_for(data, method, options):
-    """Return the mask and its semantics for a masked method."""
+    """Return the mask and its semantics for a masked method.
+
+    The mask is what :attr:`Solution.mask` reports: the weights kept (reset
+    semantics) or updated (freeze semantics). RBM and FBM unlearn the
+    complement of the weights they keep: the weights not salient for ``D_r``
+    (RBM) or salient for ``D_f`` (FBM).
+    """
     semantics = check_option(options.get("semantics", "reset"), "semantics",
                              ("reset", "freeze"))
     if method == "masked":
@@ -149,8 +166,9 @@ def _mask_for(data, method, options):
         salient = support
     else:
         salient = masks.select(masks.saliency(X, y, kind=kind), tol=tol, ratio=ratio)
-    # RBM keeps what the remaining data uses; FBM resets what the forgetting data uses.
-    return (salient if method == "rbm" else ~salient), semantics
+    # RBM keeps what the remaining data uses; FBM unlearns what the forgetting data uses.
+    kept = salient if method == "rbm" else ~salient
+    return (kept if semantics == "reset" else ~kept), semantics
 
 
 def _closed_form(data, method, mask=None, semantics="reset"):
@@ -202,6 +220,13 @@ def _interpolates(X, y, w):
     return bool(residual <= INTERPOLATION_RTOL * max(np.linalg.norm(y), 1e-300))
 
 
+def _check_data(data):
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a linunlearn.Dataset (e.g. from "
+                        f"Scenario.sample or Dataset(X_r, y_r, X_f, y_f)), got "
+                        f"{type(data).__name__}")
+
+
 def solve(data, method, *, numeric=False, **options):
     """Compute one model of the paper.
 
@@ -215,9 +240,10 @@ def solve(data, method, *, numeric=False, **options):
         ``False``: closed form. ``True``: run gradient descent for every stage
         (pretraining, then the method), as the paper trains.
     **options
-        Masked methods: ``mask`` (``"masked"`` only), ``semantics``
-        (``"reset"``, default, or ``"freeze"``), ``saliency`` (``"support"``,
-        default, ``"fisher"`` or ``"gradient"``), ``tol`` or ``ratio`` (see
+        Masked methods: ``mask`` (``"masked"`` only: the weights kept, or
+        with freeze semantics updated), ``semantics`` (``"reset"``, default,
+        or ``"freeze"``), ``saliency`` (``"support"``, default, ``"fisher"``
+        or ``"gradient"``), ``tol`` or ``ratio`` (see
         :func:`linunlearn.masks.select`). Numeric route: ``lr``,
         ``max_steps``, ``gtol``, ``batch_size``, ``rng`` (see
         :func:`linunlearn.simulate.gradient_descent`).
@@ -228,15 +254,29 @@ def solve(data, method, *, numeric=False, **options):
 
     Raises
     ------
+    TypeError
+        ``data`` not a :class:`~linunlearn.Dataset`, ``numeric`` not a bool.
     ValueError
         Unknown method or option, a mask of the wrong length, or a step size
         that makes gradient descent diverge.
 
+    Warns
+    -----
+    IllConditionedWarning
+        A rank-deficient or ill-conditioned least-squares problem (the
+        pseudo-inverse answer is returned).
+    NotConvergedWarning
+        ``numeric=True`` and a gradient-descent stage used up ``max_steps``.
+
     Notes
     -----
-    The default masks are the supports, with reset semantics: with disjoint
-    supports RBM is exactly golden (THEORY.md, C4) and with full overlap it is
-    exactly fine-tuning (C6).
+    RBM unlearns the weights that are not salient for ``D_r``, FBM those that
+    are salient for ``D_f``. Reset semantics zeroes them and fine-tunes every
+    weight on ``D_r``; freeze semantics fine-tunes only them, the others
+    frozen at ``w_o`` (SalUn's rule). :attr:`Solution.mask` is the set kept
+    (reset) or updated (freeze). The default salient sets are the supports,
+    with reset semantics: with disjoint supports RBM is exactly golden
+    (THEORY.md, C4) and with full overlap it is exactly fine-tuning (C6).
 
     Examples
     --------
@@ -249,6 +289,10 @@ def solve(data, method, *, numeric=False, **options):
     >>> numeric.run.stop_reason
     'converged'
     """
+    _check_data(data)
+    if not isinstance(numeric, (bool, np.bool_)):
+        raise TypeError(f"numeric must be True or False, got {numeric!r}")
+    numeric = bool(numeric)
     check_option(method, "method", available_methods())
     spec = _REGISTRY.get(method)
     if spec is not None:

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import linunlearn as lu
-from linunlearn.solutions import INTERPOLATION_RTOL, METHODS, PAPER_METHODS
+from linunlearn import masks
+from linunlearn.solutions import INTERPOLATION_RTOL, METHODS, PAPER_METHODS, _mask_for
 
 EPS = np.finfo(float).eps
 PROPERTY = settings(max_examples=80, deadline=None,
@@ -210,14 +211,27 @@ def _route_options(data, method, semantics, rng):
         keep = data.support_r.copy()
         keep[np.flatnonzero(keep)[0]] = False
         options["mask"] = keep | (rng.random(data.d) < 0.5)
+    if method == "rbm" and semantics == "freeze":
+        # RBM-freeze with the default mask updates only weights X_r never
+        # uses (it returns w_o, see below); a Fisher top-30% leaves some of
+        # S_r to update
+        options.update(saliency="fisher", ratio=0.3)
     if method in ("masked", "rbm", "fbm"):
         options["semantics"] = semantics
     return options
 
 
+def _masked_X_r(data, method, options):
+    """``X_r`` restricted to the weights that the method's last GD stage updates."""
+    if options.get("semantics") != "freeze":
+        return data.X_r
+    return data.X_r * _mask_for(data, method, options)[0]
+
+
 @pytest.fixture(scope="module")
 def overlap():
-    return lu.Scenario.overlapping(9, 7, 3, 4, 3, sigma=0.1).sample(rng=11)
+    # d_lap = 5 >= n_r: FBM-freeze, which updates S_f, can still fit D_r
+    return lu.Scenario.overlapping(9, 7, 5, 4, 3, sigma=0.1).sample(rng=11)
 
 
 @pytest.mark.parametrize("batch_size", [None, 2], ids=["full-batch", "sgd"])
@@ -234,7 +248,7 @@ def test_analytic_and_gradient_descent_agree(overlap, method, semantics, batch_s
     if numeric.mask is not None:
         np.testing.assert_array_equal(numeric.mask, analytic.mask)
         assert numeric.semantics == analytic.semantics == semantics
-    Xm = data.X_r * (numeric.mask if semantics == "freeze" else 1)
+    Xm = _masked_X_r(data, method, options)
     atol = gd_atol(data.X, data.X_r, Xm, scale=np.abs(analytic.w).max())
     assert_allclose(numeric.w, analytic.w, rtol=0, atol=atol)
     dev = lu.route_deviation(data, method, batch_size=batch_size, rng=5, **options)
@@ -253,7 +267,7 @@ def test_route_deviation_property(regime, method, semantics, batch_size):
     data = scenario_data(*regime)
     assume(cond(data.X) < 30)  # keeps the number of GD steps small
     options = _route_options(data, method, semantics, np.random.default_rng(regime[-1]))
-    Xm = data.X_r * (options["mask"] if "mask" in options else 1)
+    Xm = _masked_X_r(data, method, options)
     assume(np.linalg.matrix_rank(Xm) == data.n_r and cond(Xm) < 30)
     w = lu.solve(data, method, **options).w
     atol = gd_atol(data.X, data.X_r, Xm, scale=np.abs(w).max())
@@ -312,12 +326,13 @@ def test_exact_rational_case():
 
 
 def test_solution_records_options_mask_and_semantics(overlap):
-    sol = lu.solve(overlap, "fbm", saliency="fisher", ratio=0.25, semantics="freeze")
+    sol = lu.solve(overlap, "fbm", saliency="fisher", ratio=0.5, semantics="freeze")
     assert sol.method == "fbm" and sol.route == "analytic" and sol.run is None
-    assert sol.options == {"saliency": "fisher", "ratio": 0.25, "semantics": "freeze"}
+    assert sol.options == {"saliency": "fisher", "ratio": 0.5, "semantics": "freeze"}
     assert sol.semantics == "freeze"
-    # FBM updates what the forgetting data does not make salient: 25% of d salient
-    assert sol.mask.sum() == overlap.d - int(np.ceil(0.25 * overlap.d))
+    # FBM-freeze updates what the forgetting data make salient: 50% of d
+    assert sol.mask.sum() == int(np.ceil(0.5 * overlap.d))
+    assert not np.any(sol.mask & ~overlap.support_f)
     rbm = lu.solve(overlap, "rbm")
     np.testing.assert_array_equal(rbm.mask, overlap.support_r)
     assert rbm.semantics == "reset"
@@ -337,6 +352,47 @@ def test_masked_reset_closed_form(overlap):
     assert_allclose(frozen[~mask], w_o[~mask], rtol=0, atol=0)
     # 0/1 masks are accepted
     assert_allclose(lu.solve(data, "masked", mask=mask.astype(int)).w, got, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("method", ["rbm", "fbm"])
+@pytest.mark.parametrize("semantics", ["reset", "freeze"])
+def test_masked_methods_against_an_explicit_gradient_descent(method, semantics):
+    """RBM and FBM unlearn a set u of weights: reset zeroes u, then fine-tunes
+    everything; freeze fine-tunes only u (SalUn's rule for FBM). Both against
+    explicit gradient-descent runs, with the mask computed by hand."""
+    data = lu.Scenario.overlapping(12, 10, 6, 3, 2).sample(rng=3)
+    options = {"saliency": "fisher", "ratio": 0.5, "semantics": semantics}
+    sol = lu.solve(data, method, **options)
+    X = data.X_r if method == "rbm" else data.X_f
+    salient = masks.select(masks.saliency(X), ratio=0.5)
+    unlearned = ~salient if method == "rbm" else salient
+    w_o = lu.gradient_descent(data.X, data.y, np.zeros(data.d)).w
+    if semantics == "reset":
+        np.testing.assert_array_equal(sol.mask, ~unlearned)  # the weights kept
+        run = lu.gradient_descent(data.X_r, data.y_r, np.where(unlearned, 0.0, w_o))
+        Xm = data.X_r
+    else:
+        np.testing.assert_array_equal(sol.mask, unlearned)   # the weights updated
+        run = lu.gradient_descent(data.X_r, data.y_r, w_o, mask=unlearned)
+        np.testing.assert_array_equal(run.w[~unlearned], w_o[~unlearned])
+        Xm = data.X_r * unlearned
+    assert run.stop_reason == "converged" and sol.interpolates
+    assert_allclose(sol.w, run.w, rtol=0,
+                    atol=gd_atol(data.X, Xm, scale=np.abs(run.w).max()))
+    # and the numeric route is that very run
+    numeric = lu.solve(data, method, numeric=True, **options)
+    assert_allclose(numeric.w, run.w, rtol=0, atol=1e-13 * np.abs(run.w).max())
+
+
+def test_default_rbm_freeze_updates_only_unused_weights():
+    """With support masks RBM-freeze may update only the weights off S_r,
+    where X_r is zero: the masked problem has rank 0 and w_o stays."""
+    data = lu.Scenario.overlapping(9, 7, 5, 4, 3).sample(rng=2)
+    with pytest.warns(lu.IllConditionedWarning, match=r"X_r restricted to the mask is "
+                                                      r"rank deficient \(rank 0 < 4"):
+        sol = lu.solve(data, "rbm", semantics="freeze")
+    np.testing.assert_array_equal(sol.mask, ~data.support_r)
+    np.testing.assert_array_equal(sol.w, lu.solve(data, "pretrained").w)
 
 
 # --------------------------------------------------------------------------
@@ -614,3 +670,18 @@ def test_more_samples_than_features_uses_O_nd_memory():
     assert_allclose(sols["golden"].w, lstsq(X_r, y_r), rtol=0, atol=atol)
     assert_allclose(sols["projection"].w, sols["pretrained"].w, rtol=0, atol=atol)
     assert not sols["golden"].interpolates  # noisy labels, n_r > d
+
+
+@pytest.mark.parametrize("call", [lu.solve, lu.route_deviation])
+@pytest.mark.parametrize("data", [None, {"X_r": np.eye(2)}, np.eye(2)])
+def test_data_must_be_a_dataset(call, data):
+    with pytest.raises(TypeError, match="data must be a linunlearn.Dataset .* got"):
+        call(data, "golden")
+
+
+@pytest.mark.parametrize("numeric", ["no", 0, 1, None])
+def test_numeric_must_be_a_bool(small, numeric):
+    """Regression: numeric="no" counted as true."""
+    with pytest.raises(TypeError, match=f"numeric must be True or False, got {numeric!r}"):
+        lu.solve(small, "golden", numeric=numeric)
+    assert lu.solve(small, "golden", numeric=np.bool_(False)).route == "analytic"
