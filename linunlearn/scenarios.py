@@ -23,6 +23,13 @@ __all__ = ["Dataset", "Scenario"]
 _TEACHER_STREAM = 0x7EAC4E5
 
 
+def _read_only(array, copy=True):
+    """A read-only copy of ``array`` (or ``array`` itself, made read-only)."""
+    array = np.array(array, copy=True) if copy else array
+    array.setflags(write=False)
+    return array
+
+
 def _optional_pair(X, y, name, d):
     if (X is None) != (y is None):
         raise ValueError(f"give both X_{name} and y_{name}, or neither")
@@ -57,6 +64,11 @@ def _row_spaces(X_r, X_f):
                           factor=rows.leading_factor(n_r))
 
 
+_ARRAY_FIELDS = ("X_r", "y_r", "X_f", "y_f", "w_r_star", "w_f_star", "scale",
+                 "support_r", "support_f", "X_test_r", "y_test_r", "X_test_f",
+                 "y_test_f")
+
+
 class _OutputsFirst:
     """Attribute bag: a multi-output Dataset with outputs as the leading axis."""
 
@@ -66,6 +78,9 @@ class Dataset:
     """A remaining set ``D_r`` and a forgetting set ``D_f``.
 
     Built by :meth:`Scenario.sample`, or directly from user arrays (real data).
+    The arrays are copied and made read-only, so that editing the caller's
+    arrays afterwards cannot desynchronise them from the factorisations a
+    data set caches.
 
     Parameters
     ----------
@@ -160,6 +175,10 @@ class Dataset:
             if support is None:
                 support = masks.select(masks.saliency(X))
             set_(f"support_{name}", as_mask(support, f"support_{name}", d))
+        for name in _ARRAY_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                set_(name, _read_only(value))
 
     @property
     def n_r(self):
@@ -184,12 +203,12 @@ class Dataset:
     @cached_property
     def X(self):
         """All training features ``[X_r; X_f]``, shape (n_r + n_f, d) (a copy)."""
-        return np.vstack([self.X_r, self.X_f])
+        return _read_only(np.vstack([self.X_r, self.X_f]), copy=False)
 
     @cached_property
     def y(self):
         """All training labels ``[y_r; y_f]``."""
-        return np.concatenate([self.y_r, self.y_f])
+        return _read_only(np.concatenate([self.y_r, self.y_f]), copy=False)
 
     @property
     def has_population(self):
@@ -362,8 +381,9 @@ class Scenario:
         scale = as_array(scale, "scale", ndim=1)
         if scale.shape != (d,) or np.any(scale <= 0):
             raise ValueError(f"scale must be a positive vector of length {d}")
-        return cls(support_r, support_f, n_r, n_f, w_star, w_f_star, sigma,
-                   scale, n_test)
+        return cls(*(_read_only(a) for a in (support_r, support_f)), n_r, n_f,
+                   *(_read_only(a) for a in (w_star, w_f_star)), sigma,
+                   _read_only(scale), n_test)
 
     @property
     def d(self):

@@ -270,3 +270,28 @@ def test_row_spaces_share_work_when_they_can(n_r, n_f, d, methods):
     assert_allclose(rows.pinv(y), np.linalg.pinv(X) @ y, rtol=0, atol=scale)
     assert_allclose(rows_r.pinv(y[:n_r]), np.linalg.pinv(X_r) @ y[:n_r], rtol=0,
                     atol=1e-10 * np.abs(np.linalg.pinv(X_r) @ y[:n_r]).max())
+
+
+def test_dataset_copies_its_arrays_and_makes_them_read_only():
+    """Regression: editing the caller's X_r after a first solve left the cached
+    Gram matrix stale (the golden model came out 0.71 off)."""
+    rng = np.random.default_rng(4)
+    arrays = _arrays()
+    tests = dict(X_test_r=rng.standard_normal((4, 5)), y_test_r=rng.standard_normal(4),
+                 X_test_f=rng.standard_normal((4, 5)), y_test_f=rng.standard_normal(4))
+    data = Dataset(**arrays, **tests, w_r_star=np.ones(5), sigma=0.1, scale=np.ones(5))
+    golden = lu.solve(data, "golden").w
+    arrays["X_r"][0, 0] += 1.0
+    arrays["y_r"][:] = 0.0
+    np.testing.assert_array_equal(data.X_r[0, 0], _arrays()["X_r"][0, 0])
+    np.testing.assert_array_equal(lu.solve(data, "golden").w, golden)
+    for name in ("X_r", "y_r", "X_f", "y_f", "w_r_star", "w_f_star", "scale",
+                 "support_r", "support_f", *tests, "X", "y"):
+        value = getattr(data, name)
+        with pytest.raises(ValueError, match="read-only"):
+            value[0] = 0
+    # scenarios do not alias the caller's teacher either
+    w = np.arange(8.0)
+    s = Scenario.overlapping(5, 4, 1, 3, 2, w_star=w)
+    w[0] = 100.0
+    assert s.w_r_star[0] == 0.0 and not s.w_r_star.flags.writeable
