@@ -5,15 +5,19 @@ and the methods of :mod:`linunlearn.methods`) on Monte Carlo draws of the
 default regimes (distinct, 40% overlap, full overlap) or on user data, and
 returns a :class:`Comparison`: per regime and method, the mean and confidence
 interval of UA (unlearning loss), RA (remaining loss and remaining test
-loss), TA (test loss), MIA-efficacy, the average gap to the golden model and
-the run time, with the stop reasons the methods gave. It formats as text,
-JSON (:meth:`Comparison.to_dict`) and LaTeX (:meth:`Comparison.to_latex`).
+loss), TA (test loss), MIA-efficacy and the average gap to the golden model,
+and the median and minimum run time, with the stop reasons the methods gave.
+It formats as text, JSON (:meth:`Comparison.to_dict`) and LaTeX
+(:meth:`Comparison.to_latex`). User data may have multi-output labels (e.g.
+one-hot classes, :func:`linunlearn.realdata.digits_forgetting`): every
+method fits the outputs jointly and the losses sum over them.
 
 :func:`figure_data` computes the comparison figure's data (average gap per
 method and regime, UA/RA trade-off curves of the regularised variants);
 :func:`draw_figure` draws it (matplotlib is imported there, on use).
 """
 
+import copy
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -54,18 +58,40 @@ _SHORT = {"remaining_loss": "RL", "unlearning_loss": "UA: UL",
           "test_loss": "TA: test", "mia_efficacy": "MIA", "gap_to_golden": "gap",
           "time_ms": "ms"}
 
+#: The range of each column's values (losses, gap and time are non-negative,
+#: MIA-efficacy is a share): intervals are clipped to it. The true mean lies
+#: in the range, so clipping keeps the coverage of the interval.
+_RANGES = {"mia_efficacy": (0.0, 1.0)}
+_NON_NEGATIVE = (0.0, np.inf)
+
+_HEADER_TRIALS = (
+    "cells: mean ± half-width of the {confidence:.0%} Student-t interval, or "
+    "mean [low, high] where it is clipped to the metric's range (losses >= 0, "
+    "MIA in [0, 1]); ms: median (min) over the trials, each method timed after "
+    "an untimed warm-up call")
+_HEADER_ONE_RUN = (
+    "cells: the values of one run on the given data (no intervals); ms: one "
+    "timed call after an untimed warm-up call")
+
 
 @dataclass(frozen=True)
 class Cell:
     """One table cell: a mean over trials and its confidence interval.
 
-    ``low`` and ``high`` are ``None`` for a single data set (user data).
+    ``low`` and ``high`` are ``None`` for a single data set (user data) and
+    for the run time. The interval is the Student-t interval of the mean,
+    clipped to the metric's range (MIA-efficacy in [0, 1], the others
+    non-negative). The run time is skewed (a t-interval around its mean can
+    reach below zero): its cells give the ``median`` and the ``minimum`` over
+    the trials instead (``None`` for the other columns).
     """
 
     mean: float
     low: float = None
     high: float = None
     n_trials: int = 1
+    median: float = None
+    minimum: float = None
 
 
 @dataclass(frozen=True)
@@ -107,26 +133,36 @@ class Comparison:
     confidence: float = 0.95
 
     def to_dict(self):
-        """A JSON-serialisable dict of everything in the result."""
+        """A JSON-serialisable dict of everything in the result.
+
+        Each cell has ``mean``, ``low`` and ``high``; the run-time cells also
+        ``median`` and ``min``.
+        """
         return {
             "seed": self.seed, "n_trials": self.n_trials,
-            "confidence": self.confidence, "columns": list(self.columns),
+            "confidence": self.confidence if self.n_trials > 1 else None,
+            "columns": list(self.columns),
             "methods": {label: {"method": m, "options": _jsonable(o)}
                         for label, (m, o) in self.specs.items()},
             "regimes": {r: {"description": self.descriptions.get(r, ""),
                             "results": {label: {
-                                **{c: {"mean": cell.mean, "low": cell.low,
-                                       "high": cell.high}
+                                **{c: _cell_dict(cell)
                                    for c, cell in self.cells[r][label].items()},
                                 "stop_reasons": dict(self.stop_reasons[r][label])}
                                 for label in self.methods}}
                         for r in self.regimes}}
 
+    def _header(self):
+        if self.n_trials == 1:
+            return (f"{len(self.methods)} methods; one run (seed {self.seed}); "
+                    + _HEADER_ONE_RUN)
+        return (f"{len(self.methods)} methods; {self.n_trials} trials per regime, "
+                f"seed {self.seed}; "
+                + _HEADER_TRIALS.format(confidence=self.confidence))
+
     def format_text(self):
-        """Fixed-width text: one table per regime, ``mean ± half-width``."""
-        out = [f"{len(self.methods)} methods; {self.n_trials} trial(s) per regime, "
-               f"seed {self.seed}; cells: mean ± half-width of the "
-               f"{self.confidence:.0%} interval"]
+        """Fixed-width text: one table per regime (the header says what a cell holds)."""
+        out = [self._header()]
         heads = [_SHORT.get(c, c) for c in self.columns] + ["stop"]
         first = max(len("method"), *(len(m) for m in self.methods))
         for r in self.regimes:
@@ -150,12 +186,11 @@ class Comparison:
         return "\n".join(out)
 
     def to_latex(self, *, columns=None):
-        """A booktabs LaTeX table: a block of rows per regime, ``mean $\\pm$ half-width``."""
+        """A booktabs LaTeX table: a block of rows per regime (cells as in :meth:`format_text`)."""
         columns = self.columns if columns is None else tuple(columns)
         head = " & ".join(["method"] + [_latex_escape(_SHORT.get(c, c))
                                           for c in columns])
-        lines = [f"% linunlearn compare: {self.n_trials} trial(s), seed {self.seed}, "
-                 f"{self.confidence:.0%} intervals",
+        lines = [f"% linunlearn compare: {self._header()}",
                  "\\begin{tabular}{l" + "r" * len(columns) + "}", "\\toprule",
                  head + " \\\\"]
         for r in self.regimes:
@@ -178,16 +213,50 @@ def _fmt(x):
     return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
 
 
+def _cell_dict(cell):
+    out = {"mean": cell.mean, "low": cell.low, "high": cell.high}
+    if cell.median is not None:
+        out.update(median=cell.median, min=cell.minimum)
+    return out
+
+
+def _symmetric(cell):
+    below, above = cell.mean - cell.low, cell.high - cell.mean
+    return abs(below - above) <= 1e-9 * max(below, above, 1e-300)
+
+
 def _text_cell(cell):
+    if cell.median is not None and cell.n_trials > 1:
+        return f"{_fmt(cell.median)} ({_fmt(cell.minimum)})"
     if cell.low is None:
-        return _fmt(cell.mean)
-    return f"{_fmt(cell.mean)}±{_fmt(0.5 * (cell.high - cell.low))}"
+        return _fmt(cell.mean if cell.median is None else cell.median)
+    if _symmetric(cell):
+        return f"{_fmt(cell.mean)}±{_fmt(0.5 * (cell.high - cell.low))}"
+    return f"{_fmt(cell.mean)} [{_fmt(cell.low)}, {_fmt(cell.high)}]"
 
 
 def _latex_cell(cell):
+    if cell.median is not None and cell.n_trials > 1:
+        return f"${_fmt(cell.median)}$ (${_fmt(cell.minimum)}$)"
     if cell.low is None:
-        return f"${_fmt(cell.mean)}$"
-    return f"${_fmt(cell.mean)} \\pm {_fmt(0.5 * (cell.high - cell.low))}$"
+        return f"${_fmt(cell.mean if cell.median is None else cell.median)}$"
+    if _symmetric(cell):
+        return f"${_fmt(cell.mean)} \\pm {_fmt(0.5 * (cell.high - cell.low))}$"
+    return f"${_fmt(cell.mean)}\\ [{_fmt(cell.low)}, {_fmt(cell.high)}]$"
+
+
+def _cell(values, column, confidence):
+    """The :class:`Cell` of one column over the trials."""
+    from .montecarlo import estimate
+    values = np.asarray(values, dtype=float)
+    if column == "time_ms":
+        return Cell(float(values.mean()), n_trials=len(values),
+                    median=float(np.median(values)), minimum=float(values.min()))
+    if len(values) == 1:
+        return Cell(float(values[0]))
+    e = estimate(values, confidence)
+    lo, hi = _RANGES.get(column, _NON_NEGATIVE)
+    return Cell(e.mean, max(e.low, lo), min(e.high, hi), len(values))
 
 
 def _latex_escape(text):
@@ -245,14 +314,20 @@ def _regimes(regimes):
     return out
 
 
-def _run_one(data, specs, rng):
-    """Metrics, time and stop reason of every method on one data set."""
+def _run_one(data, specs, rng, *, warm_up=False):
+    """Metrics, time and stop reason of every method on one data set.
+
+    ``warm_up``: call each method once, untimed, before the timed call (on a
+    copy of its options, so that a generator in them is not advanced).
+    """
     golden = evaluate(data, solve(data, "golden").w)
     rows = {}
     for label, (method, options) in specs.items():
         opts = dict(options)
         if method == "salun" and "rng" not in opts:
             opts["rng"] = rng
+        if warm_up:
+            solve(data, method, **copy.deepcopy(opts))
         start = time.perf_counter()
         sol = solve(data, method, **opts)
         elapsed = 1e3 * (time.perf_counter() - start)
@@ -280,7 +355,8 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
         Scenarios to draw from; default :data:`DEFAULT_COMPARE_REGIMES`.
         Ignored when ``data`` is given.
     data : Dataset, optional
-        User data: one run, no intervals (regime name ``"data"``).
+        User data, with labels of shape (n,) or (n, k): one run, no
+        intervals (regime name ``"data"``).
     methods : sequence, optional
         Method names, or ``(label, method, options)`` tuples; default
         :data:`DEFAULT_COMPARE_METHODS`. SalUn's random labels come from the
@@ -292,11 +368,14 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
         ``seed_sequence(seed, "compare", r)``, split into one stream for the
         data and one for the methods.
     confidence : float in (0, 1)
-        Level of the Student-t intervals.
+        Level of the Student-t intervals (clipped to each metric's range).
 
     Returns
     -------
     Comparison
+        Metric cells hold the mean and interval over the trials; run-time
+        cells the median and minimum (each method is called once, untimed,
+        before the timed calls of a regime).
 
     Raises
     ------
@@ -315,7 +394,7 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
     {'vanishing_gradient': 3}
     """
     from . import methods as _  # noqa: F401  (registers the methods)
-    from .montecarlo import estimate, seed_sequence
+    from .montecarlo import seed_sequence
     specs = _method_specs(methods)
     confidence = check_float(confidence, "confidence", minimum=0.0, maximum=1.0,
                              strict=True)
@@ -323,33 +402,30 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
         raise ValueError(f"confidence must be < 1, got {confidence}")
     seed = check_int(seed, "seed", minimum=0)
     if data is not None:
-        rows = _run_one(data, specs, np.random.default_rng(seed))
-        cells = {"data": {label: {c: Cell(float(v)) for c, v in m.items()}
+        rows = _run_one(data, specs, np.random.default_rng(seed), warm_up=True)
+        cells = {"data": {label: {c: _cell([v], c, confidence) for c, v in m.items()}
                           for label, (m, _) in rows.items()}}
         reasons = {"data": {label: Counter([r]) for label, (_, r) in rows.items()}}
         columns = tuple(c for c in COLUMNS if c in next(iter(rows.values()))[0])
+        outputs = "" if data.n_outputs is None else f", k={data.n_outputs} outputs"
         return Comparison(("data",), tuple(specs), specs, columns, cells, reasons,
                           {"data": f"user data: n_r={data.n_r}, n_f={data.n_f}, "
-                                   f"d={data.d}"}, 1, seed, confidence)
+                                   f"d={data.d}{outputs}"}, 1, seed, confidence)
     n_trials = check_int(n_trials, "n_trials", minimum=2)
     scenarios = _regimes(regimes)
     cells, reasons, descriptions = {}, {}, {}
     columns = None
     for name, scenario in scenarios.items():
         trials = []
-        for child in seed_sequence(seed, "compare", name).spawn(n_trials):
+        for i, child in enumerate(seed_sequence(seed, "compare", name).spawn(n_trials)):
             data_seed, method_seed = child.spawn(2)
             sample = scenario.sample(rng=np.random.default_rng(data_seed))
-            trials.append(_run_one(sample, specs, np.random.default_rng(method_seed)))
+            trials.append(_run_one(sample, specs, np.random.default_rng(method_seed),
+                                   warm_up=i == 0))
         columns = tuple(c for c in COLUMNS if c in trials[0][next(iter(specs))][0])
-        cells[name] = {}
-        reasons[name] = {}
-        for label in specs:
-            cells[name][label] = {}
-            for c in columns:
-                e = estimate([t[label][0][c] for t in trials], confidence)
-                cells[name][label][c] = Cell(e.mean, e.low, e.high, n_trials)
-            reasons[name][label] = Counter(t[label][1] for t in trials)
+        cells[name] = {label: {c: _cell([t[label][0][c] for t in trials], c, confidence)
+                               for c in columns} for label in specs}
+        reasons[name] = {label: Counter(t[label][1] for t in trials) for label in specs}
         descriptions[name] = _describe(scenario)
     return Comparison(tuple(scenarios), tuple(specs), specs, columns, cells,
                       reasons, descriptions, n_trials, seed, confidence)

@@ -7,8 +7,10 @@ import pytest
 
 import linunlearn as lu
 from linunlearn.cli import main
-from linunlearn.compare import (DEFAULT_COMPARE_METHODS, Comparison, compare,
+from linunlearn import realdata
+from linunlearn.compare import (DEFAULT_COMPARE_METHODS, Comparison, _cell, compare,
                                 draw_figure, figure_data)
+from linunlearn.montecarlo import seed_sequence
 
 SMALL = {"small-distinct": lu.Scenario.distinct(10, 8, 4, 3),
          "small-overlap": lu.Scenario.overlapping(10, 8, 3, 4, 3)}
@@ -34,8 +36,27 @@ def test_table_structure_and_known_cells(result):
     for regime in result.regimes:
         assert dict(result.stop_reasons[regime]["ga"]) == {"vanishing_gradient": 4}
         for label in result.methods:
-            for cell in result.cells[regime][label].values():
-                assert cell.low <= cell.mean <= cell.high and cell.n_trials == 4
+            for column, cell in result.cells[regime][label].items():
+                assert cell.n_trials == 4
+                if column == "time_ms":  # median and minimum, no t-interval
+                    assert cell.low is None and 0 < cell.minimum <= cell.median
+                    continue
+                assert 0 <= cell.low <= cell.mean <= cell.high and cell.median is None
+                if column == "mia_efficacy":
+                    assert cell.high <= 1.0
+
+
+def test_intervals_are_clipped_to_the_metric_range_and_time_is_a_median():
+    # A share near 1 with a little spread: the t-interval crosses 1.
+    cell = _cell([1.0, 1.0, 1.0, 0.9], "mia_efficacy", 0.95)
+    assert cell.high == 1.0 and cell.low < cell.mean < 1.0
+    cell = _cell([1e-18, 0.0, 2e-18, 0.0], "gap_to_golden", 0.95)
+    assert cell.low == 0.0
+    # A skewed run time: mean 26.5, median 2.5, minimum 1; never a negative bound.
+    cell = _cell([3.0, 1.0, 2.0, 100.0], "time_ms", 0.95)
+    assert (cell.median, cell.minimum, cell.mean) == (2.5, 1.0, 26.5)
+    assert cell.low is None and cell.high is None
+    assert _cell([5.0], "unlearning_loss", 0.95) == lu.compare.Cell(5.0)
 
 
 def test_same_seed_same_table(result):
@@ -58,16 +79,33 @@ def test_salun_random_labels_come_from_the_trial_streams():
             == b.cells["small-overlap"]["salun"]["unlearning_loss"].mean)
 
 
+def test_warm_up_does_not_advance_the_trial_generator():
+    # SalUn's random labels come from the trial's method stream; the untimed
+    # warm-up call must not consume it.
+    res = compare(SMALL, methods=["salun"], n_trials=2, seed=3)
+    ul = []
+    for child in seed_sequence(3, "compare", "small-overlap").spawn(2):
+        data_seed, method_seed = child.spawn(2)
+        data = SMALL["small-overlap"].sample(rng=np.random.default_rng(data_seed))
+        w = lu.solve(data, "salun", rng=np.random.default_rng(method_seed)).w
+        ul.append(lu.evaluate(data, w)["unlearning_loss"])
+    assert res.cells["small-overlap"]["salun"]["unlearning_loss"].mean == np.mean(ul)
+
+
 def test_formats(result):
     text = result.format_text()
     assert "regime small-overlap" in text and "vanishing_gradient" in text
     assert "nan" not in text.lower()
+    assert "95% Student-t interval" in text.splitlines()[0]
+    assert "ms: median (min)" in text.splitlines()[0]
     latex = result.to_latex()
     assert latex.count("\\begin{tabular}") == 1 and "ce\\_ft[k=3]" in latex
     assert "\\emph{small-distinct}" in latex
     blob = json.loads(json.dumps(result.to_dict()))
     cell = blob["regimes"]["small-distinct"]["results"]["rbm"]["unlearning_loss"]
     assert set(cell) == {"mean", "low", "high"}
+    cell = blob["regimes"]["small-distinct"]["results"]["rbm"]["time_ms"]
+    assert set(cell) == {"mean", "low", "high", "median", "min"}
     assert blob["methods"]["ce_ft[k=3]"] == {"method": "ce_ft",
                                             "options": {"steps": 3, "alpha": 0.2}}
 
@@ -78,8 +116,30 @@ def test_user_data_gives_one_run_without_intervals():
     assert res.regimes == ("data",) and res.n_trials == 1
     cell = res.cells["data"]["kl_ft"]["unlearning_loss"]
     assert cell.low is None and cell.high is None
-    assert "±" not in res.format_text().split("\n", 2)[2]
+    text = res.format_text()
+    assert "±" not in text and "[" not in text.split("\n", 2)[2]
+    # one run: the header claims no interval
+    assert "interval" not in text.splitlines()[0].replace("no intervals", "")
+    assert "%" not in res.to_latex().splitlines()[0][1:]
+    assert res.to_dict()["confidence"] is None
     json.dumps(res.to_dict())
+
+
+def test_every_default_method_on_multi_output_real_data():
+    # Class-wise forgetting of digit 3 with one-hot targets (10 outputs).
+    data = realdata.digits_forgetting(3, n_train=300, n_features=600, rng=1).dataset()
+    res = compare(data=data)
+    assert res.methods == tuple(label for label, _, _ in DEFAULT_COMPARE_METHODS)
+    assert "k=10 outputs" in res.descriptions["data"]
+    for label in res.methods:
+        for column, cell in res.cells["data"][label].items():
+            assert np.isfinite(cell.mean), (label, column)
+    cells = res.cells["data"]
+    # known answers that hold on any data: golden has no gap, finetune forgets
+    # nothing of an interpolated D_f, minnorm_og is golden
+    assert cells["golden"]["gap_to_golden"].mean == 0.0
+    assert cells["finetune"]["unlearning_loss"].mean < 1e-15
+    assert cells["minnorm_og"]["gap_to_golden"].mean < 1e-10
 
 
 def test_default_methods_cover_every_unlearning_method():
