@@ -490,6 +490,7 @@ _DECOUPLED = [
     ("deepclean", {}), ("deepclean", {"steps": 4}), ("ce_ft", {"alpha": 0.3}),
     ("ce_ft", {"alpha": 0.3, "steps": 4}), ("ice_ft", {"alpha": 0.3, "steps": 4}),
     ("kl_ft", {"alpha": 0.3, "steps": 4}), ("kl_ft", {"alpha": 0.7}),
+    ("kl_ft", {"alpha": 0.5, "steps": 3, "reference": "start"}),
     ("ga", {"steps": 4, "init": "start"}), ("gdiff", {"steps": 4, "init": "start"}),
     ("minnorm_og", {}),
 ]
@@ -537,6 +538,9 @@ def test_salun_multi_output_by_flattened_weights(multi):
         else:
             v[m] += np.linalg.pinv(K[:, m]) @ (t - K @ v)
         assert_allclose(sol.w, v.reshape((d, k), order="F"), rtol=1e-9, atol=1e-10)
+        numeric = lu.solve(multi, "salun", rng=2, ratio=0.4, retain_weight=0.7,
+                           steps=steps, numeric=True)
+        assert_allclose(numeric.w, sol.w, atol=1e-8)
 
 
 def test_ngdiff_multi_output_by_flattened_weights(multi, multi_start):
