@@ -13,6 +13,10 @@ key                               meaning
                                   loss-threshold attack calls non-members
 ================================  ===============================================
 
+The membership attack compares per-sample losses, so it must not split on
+round-off: a residual below :data:`MIA_RTOL` times the size of the terms
+that produced it counts as exactly zero, and equal losses are never split.
+
 Population losses are exact for generated data (Gaussian features with a
 diagonal covariance): ``E (x^T w - y)^2 = sum_{j in S} s_j^2 (w - w*)_j^2 +
 sigma^2``; on user data they are the empirical losses on the held-out sets,
@@ -23,17 +27,35 @@ import numpy as np
 
 from ._linalg import mv
 from ._validation import as_array
+from .scenarios import Dataset
 
-__all__ = ["evaluate", "average_gap", "mia_efficacy", "METRICS"]
+__all__ = ["evaluate", "average_gap", "mia_efficacy", "METRICS", "MIA_RTOL"]
 
 #: Every metric :func:`evaluate` can report, in table order.
 METRICS = ("remaining_loss", "unlearning_loss", "test_remaining_loss",
            "test_forgetting_loss", "test_loss", "mia_efficacy")
 
 
+#: A residual ``x_i^T w - y_i`` is round-off, and its loss counts as exactly
+#: zero in the membership attack, when it is at most this fraction of
+#: ``|y_i| + ||x_i|| ||w||`` (which bounds the terms it is computed from).
+#: On a model that fits its data exactly the closed forms leave about 1e-15 of
+#: that and gradient descent (stopped at a relative gradient of 1e-12) about
+#: 4e-11 (an n_r > d_r noiseless scenario); ``sqrt(eps)`` = 1.5e-8 sits above
+#: both, so the attack cannot split training and held-out samples on round-off.
+MIA_RTOL = float(np.sqrt(np.finfo(float).eps))
+
+
 def _mse(X, y, w):
     r = mv(X, w) - y
     return np.mean(r ** 2, axis=-1)
+
+
+def _attack_loss(X, y, w):
+    """Per-sample squared residuals, with round-off residuals (:data:`MIA_RTOL`) set to 0."""
+    r = mv(X, w) - y
+    size = np.abs(y) + np.linalg.norm(X, axis=-1) * np.linalg.norm(w, axis=-1)[..., None]
+    return np.where(np.abs(r) <= MIA_RTOL * size, 0.0, r) ** 2
 
 
 def _population(data, w, support, w_star):
@@ -47,7 +69,13 @@ def mia_efficacy(member_losses, nonmember_losses, target_losses):
     The attack predicts "member" when a sample's loss is at most a threshold
     ``tau``, chosen to maximise the balanced accuracy between the member and
     non-member losses it is calibrated on (``tau`` is the midpoint between the
-    two neighbouring sorted losses where the best split falls).
+    two neighbouring sorted losses where the best split falls; the first best
+    split when several tie). Equal losses fall on the same side of every
+    threshold, so splits only fall between distinct losses. The candidates
+    include ``tau`` below every loss, which calls everything a non-member and
+    is taken when no threshold does better than chance: an attack without an
+    advantage claims no membership (for instance when members, non-members
+    and targets all have zero loss).
 
     Parameters
     ----------
@@ -72,12 +100,22 @@ def mia_efficacy(member_losses, nonmember_losses, target_losses):
     order = np.argsort(losses, axis=-1, kind="stable")
     losses = np.take_along_axis(losses, order, axis=-1)
     is_member = np.take_along_axis(is_member, order, axis=-1)
-    # Split after position i: members at or below, non-members above.
-    tpr = np.cumsum(is_member, axis=-1) / n_m
-    tnr = 1.0 - np.cumsum(~is_member, axis=-1) / n_u
-    best = np.argmax(tpr + tnr, axis=-1)[..., None]
+    # Split after position i: members at or below, non-members above. Its
+    # score n_m n_u (TPR + TNR - 1) is an exact integer, so ties are exact.
+    score = (np.cumsum(is_member, axis=-1) * n_u
+             - np.cumsum(~is_member, axis=-1) * n_m)
+    last_of_ties = np.concatenate([losses[..., 1:] > losses[..., :-1],
+                                   np.ones(losses.shape[:-1] + (1,), bool)], axis=-1)
+    score = np.where(last_of_ties, score, -2 * n_m * n_u)
+    # Candidate 0: tau below every loss (score 0, chance); candidate i + 1:
+    # split after position i.
+    score = np.concatenate([np.zeros(score.shape[:-1] + (1,), score.dtype), score],
+                           axis=-1)
+    best = np.argmax(score, axis=-1)[..., None]
+    at = np.maximum(best - 1, 0)
     upper = np.concatenate([losses[..., 1:], 2 * losses[..., -1:] + 1], axis=-1)
-    tau = 0.5 * (np.take_along_axis(losses, best, -1) + np.take_along_axis(upper, best, -1))
+    tau = 0.5 * (np.take_along_axis(losses, at, -1) + np.take_along_axis(upper, at, -1))
+    tau = np.where(best == 0, -np.inf, tau)
     return np.mean(target_losses > tau, axis=-1)
 
 
@@ -105,7 +143,7 @@ def _metrics(data, w, *, outputs=False):
         out["test_forgetting_loss"] = test_f
         out["test_loss"] = (n_r * test_r + n_f * test_f) / (n_r + n_f)
     if data.X_test_r is not None:
-        sq = lambda X, y: total((mv(X, w) - y) ** 2)  # noqa: E731
+        sq = lambda X, y: total(_attack_loss(X, y, w))  # noqa: E731
         out["mia_efficacy"] = mia_efficacy(sq(data.X_r, data.y_r),
                                            sq(data.X_test_r, data.y_test_r),
                                            sq(data.X_f, data.y_f))
@@ -128,6 +166,13 @@ def evaluate(data, w):
         population model or held-out sets; ``"mia_efficacy"`` with a held-out
         remaining set (the attack's non-members).
 
+    Raises
+    ------
+    TypeError
+        ``data`` not a :class:`~linunlearn.Dataset`, ``w`` not numeric.
+    ValueError
+        ``w`` of the wrong shape, or not finite.
+
     Examples
     --------
     >>> import numpy as np
@@ -137,6 +182,8 @@ def evaluate(data, w):
     >>> m["remaining_loss"] < 1e-20, m["unlearning_loss"] < 1e-20
     (True, True)
     """
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a linunlearn.Dataset, got {type(data).__name__}")
     shape = (data.d, *data.y_r.shape[1:])
     w = as_array(w, "w", ndim=(1, 2))
     if w.shape != shape:

@@ -1,5 +1,7 @@
 """Losses and unlearning metrics (THEORY.md section 3)."""
 
+from contextlib import nullcontext
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -94,6 +96,10 @@ def test_evaluate_bad_weights():
         evaluate(data, np.full(5, np.nan))
     with pytest.raises(TypeError, match="w must be a numeric array"):
         evaluate(data, ["a"] * 5)
+    with pytest.raises(TypeError, match="w must be real, got complex values"):
+        evaluate(data, np.zeros(5) + 1j)
+    with pytest.raises(TypeError, match="data must be a linunlearn.Dataset, got dict"):
+        evaluate({"X_r": data.X_r}, np.zeros(5))
 
 
 @pytest.mark.parametrize("members,nonmembers,targets,expected", [
@@ -111,6 +117,46 @@ def test_evaluate_bad_weights():
 def test_mia_efficacy_hand_made(members, nonmembers, targets, expected):
     got = mia_efficacy(np.array(members), np.array(nonmembers), np.array(targets))
     assert_allclose(got, expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("members,nonmembers,targets,expected", [
+    # regression: a stable sort put the member first among equal losses, so
+    # the attack "separated" it from three equal non-members at tau = 0
+    ([0.0], [0.0, 0.0, 0.0, 5.0], [1.0], 0.0),
+    # every loss equal: no threshold beats chance, so nobody is called a member
+    ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0], 1.0),
+    # members above non-members: the attack has no advantage either
+    ([2.0, 3.0], [0.0, 1.0], [0.0, 2.5], 1.0),
+])
+def test_mia_efficacy_never_splits_equal_losses(members, nonmembers, targets, expected):
+    got = mia_efficacy(np.array(members), np.array(nonmembers), np.array(targets))
+    assert_allclose(got, expected, rtol=1e-15)
+
+
+def test_mia_efficacy_ties_of_balanced_accuracy_are_exact():
+    """Regression: equal balanced accuracies (1/3 + 2/3 against 1/2 + 1/2) were
+    told apart by round-off; the first best split is taken now, as documented."""
+    members, nonmembers = np.array([1.0, 4.0, 5.0]), np.array([2.0, 3.0, 6.0])
+    # splits after 1 (TPR 1/3, TNR 1) and after 5 (TPR 1, TNR 1/3) tie at 4/3;
+    # in floating point the second came out larger
+    got = mia_efficacy(members, nonmembers, np.array([1.2, 1.8, 5.4]))
+    assert_allclose(got, 2 / 3, rtol=1e-15)  # tau = 1.5: only 1.2 is a member
+
+
+def test_mia_efficacy_does_not_depend_on_round_off():
+    """Regression: n_r > d_r without noise, the models fit every sample and all
+    losses are round-off (below 6e-29 closed form, 3e-20 by gradient descent).
+    The attack split on it: here 0.0 (closed form) against 0.4 (gradient
+    descent) for the pretrained model, 0.8 against 1.0 for fine-tuning.
+    Round-off residuals (MIA_RTOL) count as zero and ties are not split, so
+    the attack has no advantage and calls nobody a member, on both routes."""
+    data = lu.Scenario.overlapping(10, 10, 5, 20, 5, n_test=30).sample(rng=0)
+    for numeric in (False, True):
+        with pytest.warns(lu.IllConditionedWarning) if not numeric else nullcontext():
+            sols = lu.solve_all(data, ("pretrained", "finetune", "golden"), numeric=numeric)
+        for method, sol in sols.items():
+            assert evaluate(data, sol.w)["mia_efficacy"] == 1.0, (method, numeric)
+    assert lu.metrics.MIA_RTOL == np.sqrt(np.finfo(float).eps)
 
 
 def test_mia_efficacy_is_batched():
