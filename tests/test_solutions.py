@@ -685,3 +685,19 @@ def test_numeric_must_be_a_bool(small, numeric):
     with pytest.raises(TypeError, match=f"numeric must be True or False, got {numeric!r}"):
         lu.solve(small, "golden", numeric=numeric)
     assert lu.solve(small, "golden", numeric=np.bool_(False)).route == "analytic"
+
+
+def test_warnings_point_at_the_users_call():
+    """Regression: warnings were attributed to scenarios.py internals."""
+    X_r, y_r, X_f, y_f, _ = HARD["duplicate-consistent"]
+    data = lu.Dataset(X_r, y_r, X_f, y_f)
+    with pytest.warns(lu.IllConditionedWarning) as record:
+        lu.solve(data, "golden")
+    with pytest.warns(lu.NotConvergedWarning) as more:
+        lu.solve(lu.Dataset(X_r[:3], y_r[:3], X_f, y_f), "golden", numeric=True,
+                 max_steps=2)
+    with pytest.warns(lu.NotConvergedWarning) as direct:
+        lu.gradient_descent(X_r, y_r, np.zeros(8), max_steps=2)
+    caught = [*record, *more, *direct]
+    assert len(caught) >= 3
+    assert {w.filename for w in caught} == {__file__}
