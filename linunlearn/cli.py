@@ -5,24 +5,49 @@ The CLI only parses arguments and calls library functions.
 
 import argparse
 import json
+import os
 import sys
 
 import numpy as np
 
 
+#: The scenario options of ``linunlearn solve`` and their defaults.
+_SCENARIO_DEFAULTS = {"d_r": 60, "d_f": 40, "d_lap": 16, "n_r": 30, "n_f": 15,
+                      "sigma": 0.0, "teacher": "shared"}
+
+#: Arrays an ``--data`` file may hold.
+_DATA_KEYS = ("X_r", "y_r", "X_f", "y_f", "X_test_r", "y_test_r", "X_test_f", "y_test_f")
+
+
+def _seed(text):
+    """argparse type of ``--seed``: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
+    return value
+
+
 def _scenario_arguments(parser):
-    group = parser.add_argument_group("scenario")
-    group.add_argument("--d-r", type=int, default=60, help="remaining support size")
-    group.add_argument("--d-f", type=int, default=40, help="forgetting support size")
-    group.add_argument("--d-lap", type=int, default=16, help="overlapping features")
-    group.add_argument("--n-r", type=int, default=30, help="remaining samples")
-    group.add_argument("--n-f", type=int, default=15, help="forgetting samples")
-    group.add_argument("--sigma", type=float, default=0.0, help="label noise")
-    group.add_argument("--teacher", choices=("shared", "separate"), default="shared")
-    group.add_argument("--data", metavar="NPZ",
-                       help="user arrays instead of a scenario: an .npz file with "
-                            "X_r, y_r, X_f, y_f (optionally X_test_r, y_test_r, "
-                            "X_test_f, y_test_f)")
+    group = parser.add_argument_group("scenario (defaults: the 40%% overlap regime)")
+    group.add_argument("--d-r", type=int, help="remaining support size (60)")
+    group.add_argument("--d-f", type=int, help="forgetting support size (40)")
+    group.add_argument("--d-lap", type=int, help="overlapping features (16)")
+    group.add_argument("--n-r", type=int, help="remaining samples (30)")
+    group.add_argument("--n-f", type=int, help="forgetting samples (15)")
+    group.add_argument("--sigma", type=float, help="label noise (0)")
+    group.add_argument("--teacher", choices=("shared", "separate"),
+                       help="one teacher, or one per set (shared)")
+    _data_argument(group)
+
+
+def _data_argument(parser):
+    parser.add_argument("--data", metavar="NPZ",
+                        help="user arrays instead of a scenario: an .npz file with "
+                             "X_r, y_r, X_f, y_f (optionally X_test_r, y_test_r, "
+                             "X_test_f, y_test_f)")
 
 
 def _format_table(rows, columns, row_label):
@@ -39,13 +64,43 @@ def _format_table(rows, columns, row_label):
     return "\n".join(lines)
 
 
+def _read_npz(path):
+    """The user arrays of an ``--data`` file, checked; a clear error otherwise."""
+    from .scenarios import Dataset
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except OSError as exc:
+        raise ValueError(f"--data {path}: cannot read it ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise ValueError(f"--data {path}: not an .npz archive of arrays") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"--data {path}: expected an .npz archive with arrays "
+                         f"{', '.join(_DATA_KEYS[:4])}, got a single array")
+    with archive:
+        keys = set(archive.files)
+        missing = [k for k in _DATA_KEYS[:4] if k not in keys]
+        unknown = sorted(keys - set(_DATA_KEYS))
+        if missing or unknown:
+            raise ValueError(f"--data {path}: " + "; ".join(
+                ([f"missing arrays {', '.join(missing)}"] if missing else [])
+                + ([f"unknown arrays {', '.join(unknown)}"] if unknown else []))
+                + f" (expected {', '.join(_DATA_KEYS)})")
+        return Dataset(**{k: archive[k] for k in archive.files})
+
+
 def _load_data(args):
-    from .scenarios import Dataset, Scenario
+    from .scenarios import Scenario
+    given = [f"--{k.replace('_', '-')}" for k in _SCENARIO_DEFAULTS
+             if getattr(args, k, None) is not None]
     if args.data:
-        with np.load(args.data) as arrays:
-            return Dataset(**{k: arrays[k] for k in arrays.files})
-    scenario = Scenario.overlapping(args.d_r, args.d_f, args.d_lap, args.n_r,
-                                    args.n_f, sigma=args.sigma, teacher=args.teacher)
+        if given:
+            raise ValueError(f"--data replaces the scenario: drop {', '.join(given)}")
+        return _read_npz(args.data)
+    options = {k: v if getattr(args, k) is None else getattr(args, k)
+               for k, v in _SCENARIO_DEFAULTS.items()}
+    scenario = Scenario.overlapping(options["d_r"], options["d_f"], options["d_lap"],
+                                    options["n_r"], options["n_f"],
+                                    sigma=options["sigma"], teacher=options["teacher"])
     return scenario.sample(rng=args.seed)
 
 
@@ -59,10 +114,12 @@ def _cmd_solve(args):
     for m, row in table.items():
         row["gap_to_golden"] = average_gap(row, golden)
         row["interpolates"] = float(solutions[m].interpolates)
+    stops = {m: s.run.stop_reason for m, s in solutions.items() if s.run is not None}
     if args.json:
         out = {"seed": args.seed, "numeric": args.numeric,
                "methods": {m: {**row, "interpolates": solutions[m].interpolates,
-                               "semantics": solutions[m].semantics}
+                               "semantics": solutions[m].semantics,
+                               "stop_reason": stops.get(m)}
                            for m, row in table.items()}}
         json.dump(out, sys.stdout, indent=2)
         print()
@@ -71,11 +128,16 @@ def _cmd_solve(args):
     print(f"route: {'gradient descent' if args.numeric else 'closed form'}; "
           f"seed {args.seed}; n_r={data.n_r}, n_f={data.n_f}, d={data.d}")
     print(_format_table(table, columns, "method"))
+    if stops:
+        print("gradient descent stopped: " + ", ".join(f"{m} {r}" for m, r in stops.items()))
     return 0
 
 
 def _cmd_verify(args):
     from . import claims
+    if args.regime is not None and (args.claims or args.regimes):
+        raise ValueError("--regime runs a whole family: it cannot be combined with "
+                         "--claims or --regimes")
     if args.regime is not None:
         from . import regimes
         report = regimes.verify_regime(
@@ -101,8 +163,24 @@ def _cmd_verify(args):
 def _cmd_compare(args):
     from .compare import compare
     data = None
+    if args.data and args.dataset:
+        raise ValueError("give either --data or --dataset, not both")
+    if args.dataset is None and (args.forget_class is not None
+                                 or args.n_train is not None
+                                 or args.n_features is not None):
+        raise ValueError("--forget-class, --n-train and --n-features need --dataset")
     if args.data:
-        data = _load_data(args)
+        data = _read_npz(args.data)
+    elif args.dataset:
+        from .realdata import digits_forgetting
+        options = {k: getattr(args, k) for k in ("n_train", "n_features")
+                   if getattr(args, k) is not None}
+        problem = digits_forgetting(3 if args.forget_class is None else args.forget_class,
+                                    rng=args.seed, **options)
+        data = problem.dataset()
+        print(f"digits: forgetting class {problem.forget_class}; "
+              f"{data.n_r} remaining and {data.n_f} forgetting samples, "
+              f"{data.d} random features", file=sys.stderr)
     result = compare(args.regimes, data=data, methods=args.methods,
                      n_trials=args.trials, seed=args.seed)
     if args.json:
@@ -149,7 +227,7 @@ def build_parser():
                    default=list(PAPER_METHODS))
     p.add_argument("--numeric", action="store_true",
                    help="run gradient descent instead of the closed forms")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_solve)
 
@@ -164,7 +242,7 @@ def build_parser():
                    help="fix the Monte Carlo sample size per check")
     p.add_argument("--no-map", action="store_true",
                    help="skip the C5 disparity map over the regime grid")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--json", metavar="PATH", help="write the full evidence here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -183,12 +261,20 @@ def build_parser():
     p.add_argument("--methods", nargs="+", metavar="METHOD",
                    help="methods with their default options (default: every "
                         "method, the regularised ones also after 5 steps)")
-    p.add_argument("--data", metavar="NPZ",
-                   help="user arrays instead of the regimes: an .npz file with "
-                        "X_r, y_r, X_f, y_f (optionally held-out test sets)")
+    _data_argument(p)
+    p.add_argument("--dataset", choices=("digits",),
+                   help="real data shipped with scikit-learn instead of the regimes: "
+                        "class-wise forgetting on the handwritten digits, with "
+                        "random ReLU features and one-hot targets")
+    p.add_argument("--forget-class", type=int, metavar="K",
+                   help="with --dataset: the digit to forget (default 3)")
+    p.add_argument("--n-train", type=int, metavar="N",
+                   help="with --dataset: training samples (default 1000)")
+    p.add_argument("--n-features", type=int, metavar="D",
+                   help="with --dataset: random features (default 2000)")
     p.add_argument("--trials", type=int, default=20,
                    help="Monte Carlo draws per regime")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--latex", action="store_true", help="a LaTeX table")
@@ -200,7 +286,7 @@ def build_parser():
                    help="figures to make (default: all; see --list)")
     p.add_argument("--out", default="figures", metavar="DIR",
                    help="output folder (default: figures)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--quick", action="store_true",
                    help="small versions: few Monte Carlo draws, coarse grids")
     p.add_argument("--list", action="store_true", help="list the figures and exit")
@@ -217,6 +303,9 @@ def main(argv=None):
         return args.func(args)
     except (ValueError, TypeError) as exc:
         parser.exit(2, f"linunlearn {args.command}: error: {exc}\n")
+    except BrokenPipeError:  # e.g. ``linunlearn solve --json | head``: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -139,3 +139,59 @@ def test_python_dash_m_json():
     bad = subprocess.run([sys.executable, "-m", "linunlearn", "solve", "--d-r", "0"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "d_r must be >= 1, got 0" in bad.stderr
+
+
+def _exit_message(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_unreadable_data_files(tmp_path, capsys):
+    assert "cannot read it" in _exit_message(
+        ["solve", "--data", str(tmp_path / "missing.npz")], capsys)
+    np.save(tmp_path / "one.npy", np.ones(3))
+    assert "got a single array" in _exit_message(
+        ["solve", "--data", str(tmp_path / "one.npy")], capsys)
+    (tmp_path / "text.npz").write_text("not numpy")
+    assert "not an .npz archive" in _exit_message(
+        ["solve", "--data", str(tmp_path / "text.npz")], capsys)
+    np.savez(tmp_path / "keys.npz", X_r=np.ones((2, 3)), y_r=np.ones(2), w_star=np.ones(3))
+    err = _exit_message(["solve", "--data", str(tmp_path / "keys.npz")], capsys)
+    assert "missing arrays X_f, y_f; unknown arrays w_star" in err
+    path, _ = _user_arrays(tmp_path)
+    assert "--data replaces the scenario: drop --d-r" in _exit_message(
+        ["solve", "--data", str(path), "--d-r", "5"], capsys)
+
+
+def test_seed_must_be_a_nonnegative_integer(capsys):
+    assert "argument --seed: must be an integer >= 0, got -1" in _exit_message(
+        ["solve", "--seed", "-1"], capsys)
+
+
+def test_numeric_route_reports_how_gradient_descent_stopped(capsys):
+    assert main(["solve", *SMALL, "--numeric", "--methods", "golden"]) == 0
+    assert "gradient descent stopped: golden converged" in capsys.readouterr().out
+    assert main(["solve", *SMALL, "--numeric", "--methods", "golden", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["methods"]["golden"]["stop_reason"] == \
+        "converged"
+
+
+def test_verify_regime_refuses_claim_selection(capsys):
+    assert "cannot be combined with --claims" in _exit_message(
+        ["verify", "--regime", "ridge", "--claims", "C1"], capsys)
+
+
+def test_compare_on_the_digits(capsys):
+    assert main(["compare", "--dataset", "digits", "--forget-class", "5", "--n-train",
+                 "150", "--n-features", "300", "--methods", "finetune", "golden",
+                 "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "forgetting class 5" in captured.err
+    results = json.loads(captured.out)["regimes"]["data"]["results"]
+    ul = {m: results[m]["unlearning_loss"]["mean"] for m in ("finetune", "golden")}
+    assert ul["finetune"] < 1e-12 < ul["golden"]  # C2 on real data
+    assert "need --dataset" in _exit_message(["compare", "--forget-class", "3"], capsys)
+    assert "either --data or --dataset" in _exit_message(
+        ["compare", "--dataset", "digits", "--data", "x.npz"], capsys)
