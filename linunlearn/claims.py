@@ -681,11 +681,14 @@ class Report:
                 "settings": self.settings}
 
 
-def _symbolic(claim_id):
-    """The symbolic checks of a claim as dicts; a check that errors is inconclusive."""
+def _symbolic(claim_key):
+    """The symbolic checks of a claim as dicts; a check that errors is inconclusive.
+
+    Parts of a claim (keys such as ``"C5-disparity"``) have none of their own.
+    """
     from . import theory
     out = []
-    for check in theory.SYMBOLIC_CHECKS.get(claim_id, ()):
+    for check in theory.SYMBOLIC_CHECKS.get(claim_key, ()):
         try:
             out += [{"name": r.name, "verdict": r.verdict, "statement": r.statement,
                      "detail": r.detail} for r in check()]
@@ -739,7 +742,7 @@ def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None,
                              f"{', '.join(DEFAULT_REGIMES)}")
         regime = DEFAULT_REGIMES[regime]
     if symbolic is None:
-        symbolic = _symbolic(claim.id)
+        symbolic = _symbolic(claim.key)
     checks = tuple(c.run(regime, seed, precision=precision, trials=trials,
                          executor=executor) for c in claim.checks)
     verdict = _combine([s["verdict"] for s in symbolic] + [c.verdict for c in checks])
@@ -823,11 +826,11 @@ def verify(claims=None, regimes=None, *, precision=0.05, seed=0, workers=1,
     results = []
     try:
         for claim, regime in jobs:
-            if claim.id not in symbolic:
-                symbolic[claim.id] = _symbolic(claim.id)
+            if claim.key not in symbolic:
+                symbolic[claim.key] = _symbolic(claim.key)
             results.append(check_claim(claim, regime, seed=seed, precision=precision,
                                        trials=trials, executor=executor,
-                                       symbolic=symbolic[claim.id]))
+                                       symbolic=symbolic[claim.key]))
             bar.step(f"{claim.id} {regime.name}")
     finally:
         if executor is not None:

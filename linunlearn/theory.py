@@ -49,7 +49,8 @@ __all__ = [
     "check_c2_projection_moments", "check_c2_inverse_gram_trace",
     "check_c2_loss_assembly", "check_c2_golden_loss_formula",
     "check_c2_golden_loss_positive", "check_c3_mechanism",
-    "check_c4_distinct_features", "check_c6_full_overlap", "check_c7_projection",
+    "check_c4_distinct_features", "check_c5_rbm_forgets_the_forgetting_only_block",
+    "check_c6_full_overlap", "check_c7_projection",
     "check_c8_weight_irrelevant_at_convergence", "c8_regularised_limits",
 ]
 
@@ -1482,6 +1483,72 @@ def check_c4_distinct_features():
     return out
 
 
+def check_c5_rbm_forgets_the_forgetting_only_block():
+    r"""C5(i): at an interpolating ``w_o``, ``w_rbm = 1_{S_r} * w_o`` and
+    ``X_f w_rbm - y_f = -X_{f,B} w_{o,B}``.
+
+    Layout ``[A | O | B]``, ``X_r = [X_{rA}, X_{rO}, 0]``, ``X_f = [0, X_{fO},
+    X_{fB}]``, ``w_o = [a; o; b]`` with the hypotheses ``y_r = X_r w_o`` and
+    ``y_f = X_f w_o``. RBM (support mask, reset) fine-tunes from ``m * w_o``,
+    ``m = 1_{S_r}``; ``X_r`` does not see ``B``, so that start already fits
+    ``D_r`` and gradient descent does not move. Hence ``UL(w_rbm) = (1/n_f)
+    ||X_{f,B} w_{o,B}||^2 >= 0 = UL(w_ft)``: RBM forgets exactly what the
+    forgetting-only features carry.
+
+    Returns
+    -------
+    list of SymbolicResult
+        (1) ``w_rbm - m * w_o = 0``, with an opaque ``X_r^+`` (linearity only);
+        (2) ``X_f w_rbm - y_f + X_{f,B} b = 0``; (3) exact rational instances
+        with sympy's exact pinv.
+
+    Examples
+    --------
+    >>> from linunlearn.theory import check_c5_rbm_forgets_the_forgetting_only_block
+    >>> {r.verdict for r in check_c5_rbm_forgets_the_forgetting_only_block()}
+    {'proved'}
+    """
+    da, do, db, nr, nf = _dims("a o b n_r n_f")
+    XrA, XrO = sp.MatrixSymbol("X_rA", nr, da), sp.MatrixSymbol("X_rO", nr, do)
+    XfO, XfB = sp.MatrixSymbol("X_fO", nf, do), sp.MatrixSymbol("X_fB", nf, db)
+    a, o, b = (sp.MatrixSymbol(v, k, 1) for v, k in (("a", da), ("o", do), ("b", db)))
+    yr, yf = sp.MatrixSymbol("y_r", nr, 1), sp.MatrixSymbol("y_f", nf, 1)
+    Xrp = sp.MatrixSymbol("X_r^+", da + do + db, nr)
+    Xr = sp.BlockMatrix([[XrA, XrO, sp.ZeroMatrix(nr, db)]])
+    Xf = sp.BlockMatrix([[sp.ZeroMatrix(nf, da), XfO, XfB]])
+    kept = sp.BlockMatrix([[a], [o], [sp.ZeroMatrix(db, 1)]])  # 1_{S_r} * w_o
+    interpolation = [(yr, XrA * a + XrO * o), (yf, XfO * o + XfB * b)]
+    move = sp.block_collapse(Xrp * (yr - sp.block_collapse(Xr * kept)))
+    out = [check_identity(move, sp.ZeroMatrix(da + do + db, 1),
+                          name="C5.rbm_reset_stays.matrix_symbols",
+                          statement="X_r^+ (y_r - X_r (1_{S_r} * w_o)) = 0: RBM's reset "
+                                    "already fits D_r",
+                          assumptions=interpolation)]
+    residual = sp.block_collapse(Xf * kept) - yf + XfB * b
+    out.append(check_identity(residual, sp.ZeroMatrix(nf, 1),
+                              name="C5.rbm_unlearning_residual.matrix_symbols",
+                              statement="X_f (1_{S_r} * w_o) - y_f = -X_{f,B} w_{o,B}",
+                              assumptions=interpolation))
+    for seed, (n_r, n_f, a_, o_, b_) in enumerate([(2, 1, 2, 1, 2), (1, 2, 1, 2, 2)]):
+        Xr_ = _rational_matrix(1700 + seed, n_r, a_ + o_).row_join(sp.zeros(n_r, b_))
+        Xf_ = sp.zeros(n_f, a_).row_join(_rational_matrix(1800 + seed, n_f, o_ + b_))
+        X_ = Xr_.col_join(Xf_)
+        if X_.rank() < n_r + n_f:  # pragma: no cover - seeds give full rank
+            continue
+        y_ = _rational_matrix(1900 + seed, n_r + n_f, 1)
+        w0 = X_.pinv() * y_
+        mask = sp.diag(*([1] * (a_ + o_) + [0] * b_))
+        w_rbm = _gd_limit(Xr_, y_[:n_r, 0], mask * w0)
+        out.append(check_identity(w_rbm, mask * w0, name=f"C5.rbm_reset_stays.rational_{seed}",
+                                  statement="w_rbm = 1_{S_r} * w_o on an exact instance"))
+        out.append(check_identity(
+            Xf_ * w_rbm - y_[n_r:, 0], -Xf_[:, a_ + o_:] * w0[a_ + o_:, 0],
+            name=f"C5.rbm_unlearning_residual.rational_{seed}",
+            statement="X_f w_rbm - y_f = -X_{f,B} w_{o,B} on an exact interpolating "
+                      f"instance (n_r={n_r}, n_f={n_f}, |A|={a_}, |O|={o_}, |B|={b_})"))
+    return out
+
+
 def _generic_matrix(seed, rows, cols):
     """A full-rank exact rational matrix without zero columns (generic position)."""
     for offset in range(100):
@@ -1668,7 +1735,7 @@ SYMBOLIC_CHECKS = {
            check_c2_golden_loss_formula, check_c2_golden_loss_positive),
     "C3": (check_c3_mechanism,),
     "C4": (check_c4_distinct_features,),
-    "C5": (),
+    "C5": (check_c5_rbm_forgets_the_forgetting_only_block,),
     "C6": (check_c6_full_overlap,),
     "C7": (check_c7_projection,),
     "C8": (check_c8_weight_irrelevant_at_convergence,),
@@ -1686,7 +1753,8 @@ def symbolic_checks(claim_id):
     Returns
     -------
     list of SymbolicResult
-        Empty for a claim that is only checked empirically (C5).
+        For C5 only its exact part (i) is symbolic; (ii) and (iii) are
+        checked empirically.
 
     Raises
     ------
@@ -1696,8 +1764,8 @@ def symbolic_checks(claim_id):
     Examples
     --------
     >>> from linunlearn.theory import symbolic_checks
-    >>> symbolic_checks("C5")
-    []
+    >>> [r.name for r in symbolic_checks("C5")][:2]
+    ['C5.rbm_reset_stays.matrix_symbols', 'C5.rbm_unlearning_residual.matrix_symbols']
     >>> {r.verdict for r in symbolic_checks("C3")}
     {'proved'}
     """

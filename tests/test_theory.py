@@ -256,7 +256,7 @@ def test_every_symbolic_check_proves_its_claim(claim_id):
     assert all(isinstance(r, SymbolicResult) for r in results)
     not_proved = [(r.name, r.verdict, r.detail) for r in results if r.verdict != "proved"]
     assert not not_proved
-    assert (len(results) == 0) == (claim_id == "C5")
+    assert results
     assert len({r.name for r in results}) == len(results)
 
 
@@ -382,6 +382,23 @@ def test_c4_rbm_without_reset_is_not_golden_on_rational_instance():
     no_reset = theory._gd_limit(Xr, ys[:1, 0], w0)        # plain fine-tuning
     golden = Xr.pinv() * ys[:1, 0]
     assert check_identity(no_reset, golden, name="f", statement="").verdict == "disproved"
+
+
+def test_c5_rbm_reset_moves_when_the_remaining_data_see_b():
+    # If X_r used a coordinate of B, resetting it would break the fit of D_r
+    # and fine-tuning would move: the identity must not be proved there.
+    Xr = sp.Matrix([[1, 2, 1]])
+    Xf = sp.Matrix([[0, 1, 3]])
+    ys = sp.Matrix([1, 2])
+    w0 = Xr.col_join(Xf).pinv() * ys
+    mask = sp.diag(1, 1, 0)
+    w_rbm = theory._gd_limit(Xr, ys[:1, 0], mask * w0)
+    assert check_identity(w_rbm, mask * w0, name="f", statement="").verdict == "disproved"
+    # and without the interpolation hypothesis the residual identity fails
+    a, o, b, n = (sp.Symbol(s) for s in "aobn")
+    XfO, XfB, yf = sp.Symbol("X_fO"), sp.Symbol("X_fB"), sp.Symbol("y_f")
+    res = check_identity(XfO * o - yf + XfB * b, 0, name="f", statement="")
+    assert res.verdict == "disproved"
 
 
 def test_c6_partial_overlap_mask_is_not_void():
