@@ -89,17 +89,26 @@ def test_overlap_sweep_endpoints(quick):
 
 def test_claim_map(quick):
     data = quick["claim_map"]
-    assert data.checks[0] == "C5.disparity"
+    assert data.checks[:2] == ("C5.disparity", "C5.disparity_salun_mask")
     shape = (len(data.checks), len(data.overlap_ratios), len(data.sample_ratios))
-    assert data.verdicts.shape == data.means.shape == data.n_trials.shape == shape
+    for arr in (data.verdicts, data.means, data.equal, data.n_trials):
+        assert arr.shape == shape
     assert set(np.unique(data.verdicts)) <= {"holds", "fails", "inconclusive", "n/a"}
-    # distinct features: RBM and FBM reset the same weights, so the disparity
-    # difference is exactly 0 and the claim holds
-    assert np.all(data.verdicts[0, 0] == "holds")
+    # the map states its teacher and the FBM mask of each disparity panel
+    assert data.teacher == "flat"
+    assert data.masks[0]["fbm"]["saliency"] == "support"
+    assert data.masks[1]["fbm"] == {"saliency": "gradient", "ratio": 0.2,
+                                    "semantics": "reset"}
+    # distinct features: RBM and FBM (support masks) reset the same weights, so
+    # the disparity difference is exactly 0 and the claim holds with equality
+    assert np.all(data.verdicts[0, 0] == "holds") and np.all(data.equal[0, 0])
     assert_allclose(data.means[0, 0], 0, atol=1e-12)
-    # full overlap: RBM is fine-tuning, so it cannot forget more (C6)
+    # the partial (SalUn-style) mask keeps part of B: not equal there
+    assert not np.any(data.equal[1, 0])
+    # full overlap: RBM is fine-tuning (C6), so UL(RBM) > UL(FT) fails by equality
     forgets = data.checks.index("C5.rbm_forgets_more")
     assert np.all(data.verdicts[forgets, -1] == "fails")
+    assert np.all(data.equal[forgets, -1]) and not np.any(data.equal[forgets, :-1])
     # every quick cell is overparameterised and ran the fixed 30 trials
     assert np.all(data.n_trials[data.verdicts != "n/a"] == 30)
 
@@ -120,8 +129,13 @@ def test_claim_map_cells_are_the_verifiers(quick):
 def test_tradeoff(quick):
     data = quick["tradeoff"]
     a = len(data.alphas)
-    assert data.remaining.shape == data.unlearning.shape == (3, a)
-    assert data.budget_remaining.shape == (len(data.budgets), a)
+    for arr in (data.remaining, data.unlearning, data.remaining_half,
+                data.unlearning_half):
+        assert arr.shape == (3, a)
+    for arr in (data.budget_remaining, data.budget_unlearning,
+                data.budget_remaining_half, data.budget_unlearning_half):
+        assert arr.shape == (len(data.budgets), a)
+    assert np.all(data.unlearning_half >= 0) and np.all(data.budget_remaining_half >= 0)
     # alpha = 0 of CE-FT and KL-FT is fine-tuning: RL = UL = 0
     for i in (0, 2):
         assert_allclose([data.remaining[i, 0], data.unlearning[i, 0]], 0, atol=1e-12)
@@ -133,6 +147,7 @@ def test_tradeoff(quick):
                     data.budget_unlearning[converged, -1], rtol=1e-6)
     assert_allclose(data.budget_remaining[converged], 0, atol=1e-12)
     assert data.golden_unlearning > 0 and abs(data.finetune_unlearning) < 1e-12
+    assert "flat teacher" in data.setting and data.n_draws == 3
 
 
 def test_tradeoff_unavailable_is_explained(monkeypatch, tmp_path, capsys):
@@ -145,6 +160,114 @@ def test_tradeoff_unavailable_is_explained(monkeypatch, tmp_path, capsys):
     assert "tradeoff: not produced: the discriminative" in capsys.readouterr().out
     with pytest.raises(RuntimeError, match="not registered"):
         figures.compute_tradeoff(0, quick=True)
+
+
+def test_method_gaps(quick):
+    from linunlearn import compare
+    data = quick["method_gaps"]
+    assert data.regimes == compare.DEFAULT_COMPARE_REGIMES
+    assert data.methods == tuple(label for label, _, _ in compare.DEFAULT_COMPARE_METHODS)
+    shape = (len(data.regimes), len(data.methods))
+    assert data.mean.shape == data.low.shape == data.high.shape == shape
+    assert np.all(data.low <= data.mean + 1e-15) and np.all(data.mean <= data.high + 1e-15)
+    col = {m: j for j, m in enumerate(data.methods)}
+    row = {r: i for i, r in enumerate(data.regimes)}
+    # golden, projection (C7) and the min-norm interpolator of D_r are golden
+    for m in ("golden", "projection", "minnorm_og"):
+        assert_allclose(data.mean[:, col[m]], 0, atol=1e-9)
+    # distinct: RBM is golden (C4); full overlap: RBM is fine-tuning (C6)
+    assert_allclose(data.mean[row["distinct"], col["rbm"]], 0, atol=1e-9)
+    assert_allclose(data.mean[row["full-overlap"], col["rbm"]],
+                    data.mean[row["full-overlap"], col["finetune"]], rtol=1e-9)
+    # fine-tuning keeps a gap to golden in every regime (C2)
+    assert np.all(data.mean[:, col["finetune"]] > 0.05)
+    # the numbers are those of one `compare` call with the same seed
+    direct = compare.compare(["overlap"], methods=[("rbm", "rbm", {})], n_trials=3,
+                             seed=0, confidence=data.confidence)
+    assert data.mean[row["overlap"], col["rbm"]] == \
+        direct.cells["overlap"]["rbm"]["gap_to_golden"].mean
+    assert data.n_trials == 3 and data.seed == 0
+
+
+def test_regime_gaps(quick):
+    data = quick["regime_gaps"]
+    assert data.lambdas[0] == 0 and data.steps[0] == 0
+    for arr in (data.ridge_unpenalised, data.ridge_penalised,
+                data.ridge_unpenalised_half, data.ridge_penalised_half):
+        assert arr.shape == data.lambdas.shape
+    for m in ("finetune", "rbm", "fbm"):
+        assert data.path[m].shape == data.path_half[m].shape == data.steps.shape
+    # lambda = 0 is the paper's regime: fine-tuning forgets less than golden
+    assert data.ridge_unpenalised[0] > 0
+    # a larger penalty narrows the gap (the pretrained model moves into reach)
+    assert data.ridge_unpenalised[-1] < data.ridge_unpenalised[0]
+    # fine-tuning and RBM start at interpolators of D_r: their paths are flat
+    # (C2), and the sign is flipped to UL(w_g) - UL(w): fine-tuning's is > 0
+    for m in ("finetune", "rbm"):
+        assert_allclose(data.path[m], data.path[m][0], rtol=1e-12)
+    assert data.path["finetune"][0] > 0
+    assert not np.allclose(data.path["fbm"], data.path["fbm"][0])
+    # across n_r = d_r: a gap below, exactly none above (least squares is unique)
+    assert_allclose(data.ratios, [0.5, 1.0, 1.5])
+    assert data.transition[0] > 0
+    assert_allclose(data.transition[1:], 0, atol=1e-9)
+    # n_r + n_f = d at n_r = 15 of d_r = 20 (d = 20, n_f = 5)
+    assert data.interpolation_ratio == 0.75
+    assert "flat teacher" in data.settings[0] and "random teacher" in data.settings[2]
+    assert data.trials == 10
+
+
+def test_tidy_removes_round_off():
+    x = np.array([1e-16, -1e-16, -0.0, 0.1234567890123456, np.nan, -2.5])
+    out = figures._tidy(x)
+    assert_allclose(out, [0, 0, 0, 0.123456789, np.nan, -2.5], rtol=1e-15)
+    assert not np.any(np.signbit(out[:3]))
+    # numbers that differ by round-off are drawn as the same number
+    y = np.array([0.1, 0.385100811646, 1.919818, 2.0 / 3.0])
+    assert np.array_equal(figures._tidy(y * (1 + 4e-16)), figures._tidy(y))
+    # structures keep their shape; strings and integers pass through
+    data = figures._tidy({"a": (1, np.float64(-1e-20), "s"), "b": [np.arange(3)]})
+    assert data["a"] == (1, 0.0, "s") and data["b"][0].dtype.kind == "i"
+
+
+def test_drawing_is_robust_to_round_off(quick, tmp_path):
+    """Data that differ by round-off (as on another BLAS) give the same PDF bytes."""
+    import dataclasses
+    data = quick["tradeoff"]
+    rng = np.random.default_rng(0)
+
+    def jitter(x):
+        if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+            return x * (1 + 2e-16 * rng.standard_normal(x.shape)) \
+                + 1e-17 * rng.standard_normal(x.shape)
+        return x
+
+    other = dataclasses.replace(data, **{f.name: jitter(getattr(data, f.name))
+                                         for f in dataclasses.fields(data)})
+    assert not np.array_equal(other.remaining, data.remaining)
+    pdfs = []
+    for i, d in enumerate((data, other)):
+        paths = figures.save(figures.render("tradeoff", d), str(tmp_path / f"t{i}"),
+                             name="tradeoff", seed=0, quick=True)
+        pdfs.append(pathlib.Path(paths[0]).read_bytes())
+    assert pdfs[0] == pdfs[1]
+
+
+def test_write_figures_computes_with_one_blas_thread(monkeypatch, tmp_path):
+    from threadpoolctl import threadpool_info
+    seen = []
+
+    def compute(seed, *, quick, progress):
+        seen.append([p["num_threads"] for p in threadpool_info()
+                     if p["user_api"] == "blas"])
+        return figures.compute_geometry(seed)
+
+    spec = figures.FIGURES["geometry"]
+    monkeypatch.setitem(figures.FIGURES, "geometry",
+                        figures.FigureSpec("geometry", spec.description, compute,
+                                           spec.draw))
+    figures.write_figures(["geometry"], str(tmp_path))
+    assert seen and all(n == 1 for n in seen[0])
 
 
 def test_geometry_projection_is_orthogonal(quick):
@@ -165,6 +288,12 @@ def test_geometry_projection_is_orthogonal(quick):
     for w in p.values():
         assert_allclose(w @ data.x_r, data.y_r, atol=1e-12)
     assert_allclose((data.plane - w_g) @ data.x_r, 0, atol=1e-12)
+    # the right-angle mark at w_g: one side along x_r, one along w_o - w_g
+    corner, far, side = data.right_angle
+    assert_allclose(np.cross(corner - w_g, data.x_r), 0, atol=1e-12)
+    assert_allclose((side - w_g) @ (corner - w_g), 0, atol=1e-12)
+    assert_allclose(np.cross(side - w_g, w_o - w_g), 0, atol=1e-12)
+    assert_allclose(far - w_g, (corner - w_g) + (side - w_g), atol=1e-12)
 
 
 def test_pdf_bytes_are_reproducible(tmp_path):
@@ -190,6 +319,20 @@ def test_committed_figures_match_the_manifest_and_registry():
     for n in manifest:
         pdf = pathlib.Path(COMMITTED, f"{n}.pdf").read_bytes()
         assert b"seed=0; quick=False" in pdf
+
+
+def test_committed_pdfs_match_the_manifest_digests():
+    """Every committed PDF is the one the manifest records, and nothing else is there."""
+    with open(os.path.join(COMMITTED, figures.MANIFEST)) as fh:
+        rows = [line.split("#", 1) for line in fh if not line.startswith("#")]
+    digests = {name.strip(): note.split("sha256")[1].strip() for name, note in rows}
+    assert len(digests) == len(rows) and all(len(d) == 16 for d in digests.values())
+    files = sorted(os.listdir(COMMITTED))
+    assert files == sorted([figures.MANIFEST] + [f"{n}.{ext}" for n in digests
+                                                  for ext in ("pdf", "png")])
+    for name, digest in digests.items():
+        pdf = pathlib.Path(COMMITTED, f"{name}.pdf").read_bytes()
+        assert hashlib.sha256(pdf).hexdigest()[:16] == digest, name
 
 
 @pytest.mark.parametrize("name", ["geometry"])
