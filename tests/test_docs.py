@@ -24,3 +24,16 @@ def test_every_code_block_is_a_doctest():
             blocks = fh.read().split("```python")[1:]
         for block in blocks:
             assert block.lstrip().startswith(">>>"), block[:60]
+
+
+def test_docs_point_only_at_files_in_the_repository():
+    """Every file the lesson names (``figures/x.pdf``, ``proofs/C2.md``) exists here."""
+    import re
+    root = os.path.dirname(DOCS)
+    for name in ("tutorial.md", "exercises.md"):
+        with open(os.path.join(DOCS, name)) as fh:
+            text = fh.read()
+        paths = set(re.findall(r"[\w./-]+\.(?:md|pdf|png|py)\b", text))
+        assert paths, name
+        for path in paths:
+            assert os.path.exists(os.path.join(root, path)), (name, path)
