@@ -245,35 +245,53 @@ C8_ALPHAS = (0.0, 0.01, 0.03, 0.1)
 C8_STEPS = 5
 #: The step size of every C8 run is ``1/L`` of the objective at this weight.
 C8_LR_ALPHA = 1.0
+#: ICE-FT's weights on the remaining term, in order of a growing relative
+#: weight of the forgetting term.
+C8_ICE_ALPHAS = (1.0, 0.3, 0.1, 0.03)
+
+#: The variants of version 1's regulariser (see :func:`discriminative_finetune`).
+C8_VARIANTS = ("ce", "kl", "ice")
 
 
-def discriminative_finetune(batch, alpha, steps, *, lr=None, models=None):
-    """Fine-tuning with version 1's discriminative regulariser, k-step closed form.
+def discriminative_finetune(batch, alpha, steps, *, lr=None, models=None, variant="ce"):
+    r"""Fine-tuning with version 1's discriminative regulariser, k-step closed form.
 
     Gradient descent from ``w_o`` on
 
-    .. math:: RL(w) + \\alpha \\frac{1}{n_f} \\|X_f w + y_f\\|^2,
+    - ``variant="ce"`` (CE-FT): :math:`RL(w) + \alpha \frac{1}{n_f} \|X_f w + y_f\|^2`,
+      the forgetting set with wrong (negated) labels;
+    - ``"kl"`` (KL-FT): :math:`RL(w) + \alpha \frac{1}{n_f} \|X_f w\|^2`, the
+      mean Gaussian KL (variance 1/2) to the uninformed zero model on ``D_f``;
+    - ``"ice"`` (ICE-FT): :math:`\alpha RL(w) + \frac{1}{n_f} \|X_f w + y_f\|^2`,
+      the weight moved to the remaining term (``0 < alpha <= 1``).
 
-    the forgetting set with wrong (negated) labels. ``steps=numpy.inf`` gives
-    the limit. ``lr`` defaults to ``1/L`` of the objective at weight
-    ``max(alpha, C8_LR_ALPHA)``, so the weights compared share one step size.
-    ``models`` provides ``w_o`` (see :func:`stat_finetune_remaining_loss`).
+    ``steps=numpy.inf`` gives the limit. ``lr`` defaults to ``1/L`` of the
+    objective with both weights at ``max(alpha, C8_LR_ALPHA)`` or 1, so the
+    weights compared share one step size. ``models`` provides ``w_o`` (see
+    :func:`stat_finetune_remaining_loss`). :mod:`linunlearn.methods` computes
+    the same models one data set at a time (``"ce_ft"``, ``"kl_ft"``,
+    ``"ice_ft"``; the tests compare the two).
     """
     n_r, n_f = batch.X_r.shape[-2], batch.X_f.shape[-2]
     n = n_r + n_f
+    if variant not in C8_VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(C8_VARIANTS)}, got {variant!r}")
+    target = {"ce": -batch.y_f, "kl": 0.0 * batch.y_f, "ice": -batch.y_f}[variant]
 
-    def stacked(a):
-        X = np.concatenate([batch.X_r * np.sqrt(n / n_r),
-                            batch.X_f * np.sqrt(a * n / n_f)], axis=-2)
-        y = np.concatenate([batch.y_r * np.sqrt(n / n_r),
-                            -batch.y_f * np.sqrt(a * n / n_f)], axis=-1)
+    def stacked(c_r, c_f):
+        X = np.concatenate([batch.X_r * np.sqrt(c_r * n / n_r),
+                            batch.X_f * np.sqrt(c_f * n / n_f)], axis=-2)
+        y = np.concatenate([batch.y_r * np.sqrt(c_r * n / n_r),
+                            target * np.sqrt(c_f * n / n_f)], axis=-1)
         return X, y
 
+    weights = (alpha, 1.0) if variant == "ice" else (1.0, alpha)
     if lr is None:
-        X_max, _ = stacked(max(C8_LR_ALPHA, alpha))
+        top_weight = max(C8_LR_ALPHA, alpha)
+        X_max, _ = stacked(*((top_weight, 1.0) if variant == "ice" else (1.0, top_weight)))
         top = np.linalg.eigvalsh(X_max @ np.swapaxes(X_max, -1, -2))[..., -1]
         lr = (n / (2.0 * top))[..., None]
-    X, y = stacked(alpha)
+    X, y = stacked(*weights)
     w_o = (models or _models)(batch, "pretrained")["pretrained"]
     return gradient_descent_steps(X, y, w_o, steps, lr=lr)
 
@@ -285,12 +303,16 @@ def stat_regulariser_weight_irrelevant(batch, models=None):
     return _rel(a, b)
 
 
-def stat_regulariser_tradeoff(batch, models=None):
-    """C8: per weight in C8_ALPHAS, the UL gap to golden and the remaining loss."""
+def stat_regulariser_tradeoff(batch, models=None, variant="ce"):
+    """C8: per weight, the UL gap to golden and the remaining loss after C8_STEPS.
+
+    Weights: :data:`C8_ALPHAS`, or :data:`C8_ICE_ALPHAS` for ICE-FT, in
+    order of a growing relative weight of the forgetting term.
+    """
     golden_ul = _ul(batch, (models or _models)(batch, "golden")["golden"])
     out = []
-    for a in C8_ALPHAS:
-        w = discriminative_finetune(batch, a, C8_STEPS, models=models)
+    for a in C8_ICE_ALPHAS if variant == "ice" else C8_ALPHAS:
+        w = discriminative_finetune(batch, a, C8_STEPS, models=models, variant=variant)
         out.append(np.stack([np.abs(_ul(batch, w) - golden_ul), _rl(batch, w)], -1))
     return np.stack(out, axis=1)  # (trials, alphas, 2)
 
@@ -524,8 +546,10 @@ class Claim:
         Default regimes it applies to.
     checks : tuple of Check
     expected : {"holds", "depends"}
-        ``"depends"``: the claim is true in some regimes only, and the
-        verifier maps where (a failure is a finding, not an error).
+        ``"depends"``: the claim is true in some regimes only (a failure is
+        a finding, not an error).
+    mapped : bool
+        :func:`verify` also runs it on :func:`disparity_map_regimes`.
     """
 
     id: str
@@ -535,6 +559,7 @@ class Claim:
     checks: tuple
     expected: str = "holds"
     part: str = ""
+    mapped: bool = False
 
     @property
     def key(self):
@@ -581,7 +606,7 @@ CLAIMS = {c.key: c for c in (
           "THEORY.md 5, C5", (),
           (Check("C5.disparity", stat_rbm_disparity, "nonpositive",
                  "E[gap(w_rbm) - gap(w_fbm)] <= 0", masks=DEFAULT_MASKS),),
-          expected="depends", part="disparity"),
+          expected="depends", part="disparity", mapped=True),
     Claim("C5", "RBM has a lower average gap to golden than FBM with a "
           "SalUn-style partial mask (top 20% of the weights by D_f's gradient "
           "saliency; regime-dependent: mapped over overlap ratio by n_r/d_r).",
@@ -590,7 +615,7 @@ CLAIMS = {c.key: c for c in (
                  functools.partial(stat_rbm_disparity, fbm=PARTIAL_FBM), "nonpositive",
                  "E[gap(w_rbm) - gap(w_fbm)] <= 0",
                  masks={**DEFAULT_MASKS, "fbm": PARTIAL_FBM}),),
-          expected="depends", part="disparity-salun"),
+          expected="depends", part="disparity-salun", mapped=True),
     Claim("C6", "Full overlap makes retention-based masking void: w_rbm = w_ft.",
           "THEORY.md 5, C6", ("full-overlap",),
           (Check("C6.rbm_is_finetune", stat_rbm_vs_finetune, "identity",
@@ -606,11 +631,25 @@ CLAIMS = {c.key: c for c in (
           "the interpolating regime alpha stops mattering.", "THEORY.md 5, C8",
           ("overlap",),
           (Check("C8.tradeoff", stat_regulariser_tradeoff, "monotone",
-                 f"after {C8_STEPS} steps, over alpha in {C8_ALPHAS}: UL gap to "
-                 f"golden decreases and RL increases"),
+                 f"CE-FT after {C8_STEPS} steps, over alpha in {C8_ALPHAS}: UL gap "
+                 f"to golden decreases and RL increases"),
+           Check("C8.tradeoff_kl", functools.partial(stat_regulariser_tradeoff,
+                                                     variant="kl"), "monotone",
+                 f"KL-FT (to the zero model) after {C8_STEPS} steps, over alpha in "
+                 f"{C8_ALPHAS}: UL gap to golden decreases and RL increases"),
            Check("C8.weight_irrelevant_at_convergence",
                  stat_regulariser_weight_irrelevant, "identity",
                  "converged w(alpha=0.3) = w(alpha=3) (relative)", 1e-6))),
+    Claim("C8", "ICE-FT (the weight alpha moved to the remaining term) narrows "
+          "the UL gap to golden at a cost in RL as the relative weight 1/alpha of "
+          "the forgetting term grows. A finding, not a theorem: the wrong-label "
+          "term keeps weight 1, so within the budget UL overshoots golden's and "
+          "a larger relative weight widens the gap.", "THEORY.md 5, C8", ("overlap",),
+          (Check("C8.tradeoff_ice", functools.partial(stat_regulariser_tradeoff,
+                                                      variant="ice"), "monotone",
+                 f"ICE-FT after {C8_STEPS} steps, over alpha in {C8_ICE_ALPHAS}: UL "
+                 f"gap to golden decreases and RL increases"),),
+          expected="depends", part="ice"),
 )}
 
 
@@ -811,7 +850,7 @@ def verify(claims=None, regimes=None, *, precision=0.05, seed=0, workers=1,
         claim = CLAIMS[key]
         names = [r for r in claim.regimes if regimes is None or r in regimes]
         jobs += [(claim, DEFAULT_REGIMES[r]) for r in names]
-        if claim.expected == "depends" and disparity_map and regimes is None:
+        if claim.mapped and disparity_map and regimes is None:
             jobs += [(claim, r) for r in disparity_map_regimes()]
     if not jobs:
         raise ValueError(

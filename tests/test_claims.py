@@ -171,7 +171,24 @@ def test_c8_parts_fail_on_their_false_cases(monkeypatch):
     monkeypatch.setattr(claims, "C8_ALPHAS", (0.0, 0.1, 1.0, 3.0))
     monkeypatch.setattr(claims, "C8_STEPS", 25)
     _, v = verdicts("C8", DEFAULT_REGIMES["overlap"])
-    assert v["C8.tradeoff"] == "fails"
+    assert v["C8.tradeoff"] == v["C8.tradeoff_kl"] == "fails"
+
+
+def test_c8_ice_overshoots_golden_in_the_default_regime():
+    result, v = verdicts("C8-ice", DEFAULT_REGIMES["overlap"])
+    assert v["C8.tradeoff_ice"] == "fails" and result.expected == "depends"
+    gap = result.checks[0].estimate["ul_gap"]
+    assert gap[-1] > gap[0]  # a larger relative forgetting weight widens the gap
+
+
+def test_c8_variants_match_the_methods_module():
+    data = DEFAULT_REGIMES["overlap"].scenario.sample(rng=2)
+    import linunlearn as lu
+    for variant, method, alpha in (("kl", "kl_ft", 0.1), ("ice", "ice_ft", 0.3)):
+        batched = claims.discriminative_finetune(data, alpha, 5, variant=variant)
+        single = lu.solve(data, method, alpha=alpha, steps=5).w
+        # same objective and step size (1/L at weight 1), two implementations
+        np.testing.assert_allclose(batched, single, rtol=1e-10, atol=1e-12)
 
 
 def test_symbolic_disproof_makes_the_claim_fail():
