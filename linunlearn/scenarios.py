@@ -64,9 +64,9 @@ def _row_spaces(X_r, X_f):
                           factor=rows.leading_factor(n_r))
 
 
-_ARRAY_FIELDS = ("X_r", "y_r", "X_f", "y_f", "w_r_star", "w_f_star", "scale",
-                 "support_r", "support_f", "X_test_r", "y_test_r", "X_test_f",
-                 "y_test_f")
+#: Array fields of a Dataset other than the training data, copied read-only.
+_COPIED_FIELDS = ("w_r_star", "w_f_star", "scale", "support_r", "support_f",
+                  "X_test_r", "y_test_r", "X_test_f", "y_test_f")
 
 
 class _OutputsFirst:
@@ -175,7 +175,16 @@ class Dataset:
             if support is None:
                 support = masks.select(masks.saliency(X))
             set_(f"support_{name}", as_mask(support, f"support_{name}", d))
-        for name in _ARRAY_FIELDS:
+        # One read-only copy of the training data: X_r and X_f (y_r and y_f)
+        # are views of X = [X_r; X_f] (y), which needs no copy of its own.
+        n_r = self.X_r.shape[0]
+        for whole, part_r, part_f in (("_X", "X_r", "X_f"), ("_y", "y_r", "y_f")):
+            stacked = _read_only(np.concatenate([getattr(self, part_r),
+                                                 getattr(self, part_f)]), copy=False)
+            set_(whole, stacked)
+            set_(part_r, stacked[:n_r])
+            set_(part_f, stacked[n_r:])
+        for name in _COPIED_FIELDS:
             value = getattr(self, name)
             if value is not None:
                 set_(name, _read_only(value))
@@ -200,15 +209,18 @@ class Dataset:
         """Number of outputs ``k`` for 2-D labels, ``None`` for 1-D labels."""
         return self.y_r.shape[1] if self.y_r.ndim == 2 else None
 
-    @cached_property
+    @property
     def X(self):
-        """All training features ``[X_r; X_f]``, shape (n_r + n_f, d) (a copy)."""
-        return _read_only(np.vstack([self.X_r, self.X_f]), copy=False)
+        """All training features ``[X_r; X_f]``, shape (n_r + n_f, d).
 
-    @cached_property
+        ``X_r`` and ``X_f`` are views of this array.
+        """
+        return self._X
+
+    @property
     def y(self):
-        """All training labels ``[y_r; y_f]``."""
-        return _read_only(np.concatenate([self.y_r, self.y_f]), copy=False)
+        """All training labels ``[y_r; y_f]`` (``y_r`` and ``y_f`` are views of it)."""
+        return self._y
 
     @property
     def has_population(self):

@@ -293,6 +293,9 @@ def test_dataset_copies_its_arrays_and_makes_them_read_only():
         value = getattr(data, name)
         with pytest.raises(ValueError, match="read-only"):
             value[0] = 0
+    # one copy of the training data: X_r and X_f are views of X
+    assert np.shares_memory(data.X_r, data.X) and np.shares_memory(data.X_f, data.X)
+    np.testing.assert_array_equal(data.X, np.vstack([data.X_r, data.X_f]))
     # scenarios do not alias the caller's teacher either
     w = np.arange(8.0)
     s = Scenario.overlapping(5, 4, 1, 3, 2, w_star=w)
