@@ -13,7 +13,8 @@ Models
     register_method     add a method to solve (used by the method modules)
 Unlearning methods (registered with solve by ``linunlearn.methods``)
     "salun", "deepclean", "ce_ft", "ice_ft", "kl_ft", "ga", "gdiff", "ngdiff",
-    "icu", "minnorm_og"
+    "icu", "minnorm_og"; ``linunlearn.methods.describe(name)`` gives a
+    method's objective, update rule, source and options
 Comparison
     compare_methods     every method on the same data: metrics with intervals
                         (``linunlearn.compare.compare``; ``linunlearn compare``)
@@ -28,7 +29,12 @@ Warnings
     LinunlearnWarning, IllConditionedWarning, NotConvergedWarning
 
 Submodules imported on use: ``linunlearn.theory`` (sympy derivations),
-``linunlearn.claims`` (the verifier), ``linunlearn.masks``.
+``linunlearn.claims`` (the verifier behind ``linunlearn verify``),
+``linunlearn.regimes`` (ridge, noise, anisotropic, early-stopping and
+underparameterised regimes: ``linunlearn verify --regime``),
+``linunlearn.realdata`` (class-wise forgetting on the bundled digits),
+``linunlearn.figures`` (every figure; matplotlib is imported there),
+``linunlearn.montecarlo`` and ``linunlearn.masks``.
 """
 
 from ._validation import IllConditionedWarning, LinunlearnWarning, NotConvergedWarning

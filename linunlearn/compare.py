@@ -12,9 +12,9 @@ It formats as text, JSON (:meth:`Comparison.to_dict`) and LaTeX
 one-hot classes, :func:`linunlearn.realdata.digits_forgetting`): every
 method fits the outputs jointly and the losses sum over them.
 
-:func:`figure_data` computes the comparison figure's data (average gap per
+:func:`figure_data` computes the comparison figures' data (average gap per
 method and regime, UA/RA trade-off curves of the regularised variants);
-:func:`draw_figure` draws it (matplotlib is imported there, on use).
+:mod:`linunlearn.figures` draws them (``method_gaps``, ``tradeoff``).
 """
 
 import copy
@@ -29,7 +29,7 @@ from .metrics import METRICS, average_gap, evaluate
 from .solutions import available_methods, solve
 
 __all__ = ["Cell", "Comparison", "compare", "DEFAULT_COMPARE_METHODS",
-           "DEFAULT_COMPARE_REGIMES", "figure_data", "draw_figure", "COLUMNS"]
+           "DEFAULT_COMPARE_REGIMES", "figure_data", "COLUMNS"]
 
 #: The regimes :func:`compare` runs by default (from
 #: :data:`linunlearn.claims.DEFAULT_REGIMES`).
@@ -500,49 +500,3 @@ def figure_data(comparison=None, *, regime="overlap", alphas=FIGURE_ALPHAS,
                             for d in draws]))
     return {"gap": gap, "tradeoff": tradeoff, "golden_unlearning_loss": golden,
             "regime": regime, "steps": steps, "seed": seed, "n_trials": n_trials}
-
-
-def draw_figure(data, path=None):
-    """Draw :func:`figure_data`'s output; save it to ``path`` if given.
-
-    Left: average gap to golden per method, one bar group per regime. Right:
-    unlearning loss against remaining loss of the regularised variants as the
-    weight grows, with the golden model's unlearning loss.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from matplotlib.figure import Figure  # imported on use
-    fig = Figure(figsize=(12, 4.5), layout="constrained")
-    ax_gap, ax_trade = fig.subplots(1, 2, width_ratios=(2, 1))
-    regimes = list(data["gap"])
-    labels = list(next(iter(data["gap"].values())))
-    width = 0.8 / len(regimes)
-    x = np.arange(len(labels))
-    for i, r in enumerate(regimes):
-        mean = np.array([data["gap"][r][m][0] for m in labels])
-        low = np.array([data["gap"][r][m][1] for m in labels], dtype=float)
-        high = np.array([data["gap"][r][m][2] for m in labels], dtype=float)
-        err = None if np.isnan(low).any() else np.vstack([mean - low, high - mean])
-        ax_gap.bar(x + (i - (len(regimes) - 1) / 2) * width, mean, width, yerr=err,
-                   label=r, capsize=2)
-    ax_gap.set_xticks(x, labels, rotation=60, ha="right")
-    ax_gap.set_ylabel("average gap to golden")
-    ax_gap.legend(title="regime")
-    for variant, curve in data["tradeoff"].items():
-        ax_trade.plot(curve["remaining_loss"], curve["unlearning_loss"], "o-",
-                      label=variant)
-    ax_trade.axhline(data["golden_unlearning_loss"], color="k", ls="--",
-                     label="golden UL")
-    ax_trade.set_xlabel("remaining loss RL")
-    ax_trade.set_ylabel("unlearning loss UL")
-    ax_trade.set_title(f"{data['regime']}, {data['steps']} steps, alpha grows")
-    ax_trade.legend()
-    fig.suptitle(f"linunlearn compare (seed {data['seed']}, "
-                 f"{data['n_trials']} trials)")
-    if path is not None:
-        meta = ({"Description": f"linunlearn compare, seed {data['seed']}"}
-                if str(path).endswith(".png") else None)
-        fig.savefig(path, metadata=meta)
-    return fig

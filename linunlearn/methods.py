@@ -413,7 +413,7 @@ def _salun(data, *, numeric, saliency="random_label", ratio=0.5,
     if _vanishes(scores, scale):
         raise ValueError(f"{why} (norm {np.linalg.norm(scores):.3g} <= "
                          f"{VANISHING_RTOL:g} x its scale {scale:.3g})")
-    mask = masks.select(scores, ratio=ratio) & masks.select(scores)
+    mask = masks.select(scores, ratio=ratio)  # never a zero score
     Z, t = _stacked([(1.0, data.X_f, y_rand), (retain_weight, data.X_r, data.y_r)])
     w, run, reason, lr = _quadratic(data, Z, t, w0, steps=steps, lr=lr, mask=mask,
                                     numeric=numeric, gtol=gtol, max_steps=max_steps)
