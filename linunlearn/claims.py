@@ -21,8 +21,8 @@ import numpy as np
 
 from . import montecarlo
 from ._linalg import mv
-from ._validation import check_float, check_int
-from .metrics import METRICS, _metrics, average_gap
+from ._validation import LinunlearnWarning, check_float, check_int, warn
+from .metrics import _metrics, average_gap
 from .scenarios import Scenario
 from .simulate import gradient_descent_steps
 from .solutions import _closed_form, _mask_for
@@ -504,8 +504,8 @@ def _golden_ul_theory(scenario):
     expected = np.arange(d_r + d_f - d_lap)
     if (not np.all(scenario.scale == 1.0) or not np.array_equal(np.flatnonzero(used), expected)
             or not np.array_equal(np.flatnonzero(scenario.support_r), expected[:d_r])):
-        warnings.warn("the exact expectation assumes isotropic features in the "
-                      "[A | O | B] layout; it is evaluated anyway", stacklevel=2)
+        warn("the exact expectation assumes isotropic features in the "
+             "[A | O | B] layout; it is evaluated anyway", LinunlearnWarning)
     w_f = None if scenario.shared_teacher else scenario.w_f_star[used]
     return theory.expected_golden_unlearning_loss(
         d_r, d_f, d_lap, scenario.n_r, scenario.w_r_star[used], w_f,

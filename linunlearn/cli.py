@@ -71,7 +71,7 @@ def _read_npz(path):
         archive = np.load(path, allow_pickle=False)
     except OSError as exc:
         raise ValueError(f"--data {path}: cannot read it ({exc.strerror or exc})") from None
-    except ValueError as exc:
+    except ValueError:
         raise ValueError(f"--data {path}: not an .npz archive of arrays") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"--data {path}: expected an .npz archive with arrays "

@@ -393,7 +393,6 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
     >>> dict(res.stop_reasons["tiny"]["ga"])
     {'vanishing_gradient': 3}
     """
-    from . import methods as _  # noqa: F401  (registers the methods)
     from .montecarlo import seed_sequence
     specs = _method_specs(methods)
     confidence = check_float(confidence, "confidence", minimum=0.0, maximum=1.0,

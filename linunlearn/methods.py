@@ -76,13 +76,12 @@ Gradient ascent on the forgetting loss (the standard baseline).
 """
 
 import inspect
-import warnings
 
 import numpy as np
 
 from . import masks
 from ._validation import (LinunlearnWarning, as_array, check_float, check_int,
-                          check_option)
+                          check_option, warn)
 from .simulate import GDRun, gradient_descent, gradient_descent_steps, smoothness
 from .solutions import register_method
 
@@ -515,9 +514,9 @@ def _deepclean(data, *, numeric, threshold=None, ratio=None, eps=1e-8,
             threshold, "threshold", minimum=0.0)
         mask = scores > threshold
     if not mask.any():
-        warnings.warn(f"deepclean selected no feature (largest Fisher ratio "
-                      f"{np.max(scores):.3g}, threshold {threshold}); the model "
-                      f"is returned unchanged", LinunlearnWarning, stacklevel=3)
+        warn(f"deepclean selected no feature (largest Fisher ratio "
+             f"{np.max(scores):.3g}, threshold {threshold}); the model "
+             f"is returned unchanged", LinunlearnWarning)
     w_o = _start(data, numeric, None)
     w0 = np.where(mask.reshape(mask.shape + (1,) * (w_o.ndim - 1)), 0.0, w_o)
     w, run, reason, lr = _quadratic(data, data.X_r, data.y_r, w0, steps=steps,

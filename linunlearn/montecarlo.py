@@ -18,7 +18,7 @@ import scipy.stats
 from threadpoolctl import threadpool_limits
 
 from .scenarios import _row_spaces
-from ._validation import check_float, check_int
+from ._validation import check_float, check_int, warn
 
 __all__ = ["DatasetBatch", "Estimate", "estimate", "seed_sequence",
            "sample_batch", "run_trials", "CONFIDENCE"]
@@ -182,7 +182,7 @@ def run_trials(statistic, scenario, n_trials, seed_seq, *, executor=None):
     # Re-raise the batches' warnings here, so that callers see the same
     # warnings whether or not worker processes ran the batches.
     for category, message in dict.fromkeys(m for _, caught in parts for m in caught):
-        warnings.warn(message, category, stacklevel=2)
+        warn(message, category)
     return np.concatenate([values for values, _ in parts], axis=0)
 
 

@@ -62,7 +62,7 @@ def test_sweeps(quick, name):
     assert data.mean.shape == data.low.shape == data.high.shape == (p, 6, 2)
     assert np.all(data.low <= data.mean) and np.all(data.mean <= data.high)
     index = {m: i for i, m in enumerate(data.methods)}
-    ul, test_r = 0, 1
+    ul = 0  # index of the unlearning loss (1: remaining test loss)
     # fine-tuning and pretrained do not forget (C2)
     assert_allclose(data.mean[:, index["finetune"], ul], 0, atol=1e-18)
     assert_allclose(data.mean[:, index["pretrained"], ul], 0, atol=1e-18)
