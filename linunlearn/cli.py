@@ -251,7 +251,7 @@ def build_parser():
                             "underparameterized"),
                    help="re-run the claims in a beyond-the-paper regime family "
                         "(ridge, noise, anisotropic, early-stopping, "
-                        "underparameterized); --claims/--regimes do not apply")
+                        "underparameterized); not with --claims or --regimes")
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("compare", help="run every unlearning method on the same "

@@ -465,21 +465,30 @@ def ridge_claim_models(batch, *methods, fbm=None, lam):
     >>> sorted(m)
     ['finetune', 'rbm']
     """
-    rows_r = batch.rows[1]
-    w_o = ridge_fit(batch.X, batch.y, lam)
+    return _provide(batch, methods, fbm, ridge_fit(batch.X, batch.y, lam),
+                    golden=lambda: ridge_fit(batch.X_r, batch.y_r, lam),
+                    fine_tune=lambda start: batch.rows[1].gd_limit(batch.y_r, start))
+
+
+def _provide(batch, methods, fbm, w_o, *, golden, fine_tune):
+    """``{method: weights}`` of a model provider for the claims' statistics.
+
+    ``golden()`` retrains on ``D_r``; ``fine_tune(start)`` trains on ``D_r``
+    from a start: from ``w_o`` for fine-tuning, from its reset for RBM / FBM
+    (masks as in :data:`linunlearn.claims.DEFAULT_MASKS`, FBM's from ``fbm``).
+    """
     out = {}
     for method in methods:
         if method in ("rbm", "fbm"):
             options = fbm if method == "fbm" and fbm else _claims.DEFAULT_MASKS[method]
             mask, semantics = _mask_for(batch, method, options)
             if semantics != "reset":
-                raise ValueError("ridge_claim_models supports reset masks only")
-            out[method] = rows_r.gd_limit(batch.y_r, mask * w_o)
+                raise ValueError("the regimes' model providers support reset masks only")
+            out[method] = fine_tune(mask * w_o)
         else:
-            out[method] = {"pretrained": lambda: w_o,
-                           "golden": lambda: ridge_fit(batch.X_r, batch.y_r, lam),
-                           "finetune": lambda: rows_r.gd_limit(batch.y_r, w_o),
-                           "projection": lambda: rows_r.project(w_o)}[method]()
+            out[method] = {"pretrained": lambda: w_o, "golden": golden,
+                           "finetune": lambda: fine_tune(w_o),
+                           "projection": lambda: batch.rows[1].project(w_o)}[method]()
     return out
 
 
@@ -646,22 +655,9 @@ def early_claim_models(batch, *methods, fbm=None, steps=EARLY_BUDGET, pre_steps=
     >>> bool(np.allclose(m["finetune"], m["pretrained"]))  # w_o interpolates D_r
     True
     """
-    w_o = _pretrained(batch, pre_steps)
-    rows_r = batch.rows[1]
-    out = {}
-    for method in methods:
-        if method in ("rbm", "fbm"):
-            options = fbm if method == "fbm" and fbm else _claims.DEFAULT_MASKS[method]
-            mask, semantics = _mask_for(batch, method, options)
-            if semantics != "reset":
-                raise ValueError("early_claim_models supports reset masks only")
-            out[method] = _k_step(batch, mask * w_o, steps)
-        else:
-            out[method] = {"pretrained": lambda: w_o,
-                           "golden": lambda: rows_r.pinv(batch.y_r),
-                           "finetune": lambda: _k_step(batch, w_o, steps),
-                           "projection": lambda: rows_r.project(w_o)}[method]()
-    return out
+    return _provide(batch, methods, fbm, _pretrained(batch, pre_steps),
+                    golden=lambda: batch.rows[1].pinv(batch.y_r),
+                    fine_tune=lambda start: _k_step(batch, start, steps))
 
 
 def stat_early_distance(batch, steps=EARLY_STEPS, pre_steps=None):
