@@ -943,11 +943,17 @@ def format_report(report):
                   f"verdict of '{results[0].checks[0].statement}' per cell (mean):"]
         lines += ["  " + line for line in _map_grid(results)]
     failed = report.failed_expected
-    counts = {v: sum(r.verdict == v for r in report.results)
-              for v in ("holds", "fails", "inconclusive")}
-    lines.append(f"\n{len(report.results)} claim-regime pairs: {counts['holds']} hold, "
-                 f"{counts['fails']} fail, {counts['inconclusive']} inconclusive; "
-                 f"seed {report.seed}, {report.seconds:.1f} s")
+
+    def counts(expected):
+        results = [r for r in report.results if r.expected == expected]
+        return (f"{len(results)} (" + ", ".join(
+            f"{sum(r.verdict == v for r in results)} {word}" for v, word in
+            (("holds", "hold"), ("fails", "fail"), ("inconclusive", "inconclusive")))
+                + ")")
+
+    lines.append(f"\nclaim-regime pairs that should hold: {counts('holds')}; "
+                 f"regime-dependent (findings): {counts('depends')}; seed "
+                 f"{report.seed}, {report.seconds:.1f} s")
     if failed:
         lines.append("FAILED (claims that should hold): " +
                      ", ".join(f"{r.key}@{r.regime}" for r in failed))
