@@ -7,6 +7,8 @@ import argparse
 import json
 import os
 import sys
+import warnings
+import zipfile
 
 import numpy as np
 
@@ -68,11 +70,18 @@ def _read_npz(path):
     """The user arrays of an ``--data`` file, checked; a clear error otherwise."""
     from .scenarios import Dataset
     try:
-        archive = np.load(path, allow_pickle=False)
+        fh = open(path, "rb")  # ours to close, whatever np.load raises
     except OSError as exc:
         raise ValueError(f"--data {path}: cannot read it ({exc.strerror or exc})") from None
-    except ValueError:
-        raise ValueError(f"--data {path}: not an .npz archive of arrays") from None
+    with fh:
+        try:
+            archive = np.load(fh, allow_pickle=False)
+        except (ValueError, EOFError, zipfile.BadZipFile):
+            raise ValueError(f"--data {path}: not an .npz archive of arrays") from None
+        return _dataset_from_archive(archive, path, Dataset)
+
+
+def _dataset_from_archive(archive, path, Dataset):
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"--data {path}: expected an .npz archive with arrays "
                          f"{', '.join(_DATA_KEYS[:4])}, got a single array")
@@ -299,8 +308,14 @@ def main(argv=None):
     """Entry point of the ``linunlearn`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+
+    def show(message, category, *_):  # one plain line, not the library's call site
+        print(f"linunlearn {args.command}: {category.__name__}: {message}", file=sys.stderr)
+
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = show
+            return args.func(args)
     except (ValueError, TypeError) as exc:
         parser.exit(2, f"linunlearn {args.command}: error: {exc}\n")
     except BrokenPipeError:  # e.g. ``linunlearn solve --json | head``: stop quietly

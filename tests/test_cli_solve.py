@@ -154,9 +154,11 @@ def test_unreadable_data_files(tmp_path, capsys):
     np.save(tmp_path / "one.npy", np.ones(3))
     assert "got a single array" in _exit_message(
         ["solve", "--data", str(tmp_path / "one.npy")], capsys)
-    (tmp_path / "text.npz").write_text("not numpy")
-    assert "not an .npz archive" in _exit_message(
-        ["solve", "--data", str(tmp_path / "text.npz")], capsys)
+    for name, content in (("text.npz", b"not numpy"), ("empty.npz", b""),
+                          ("zip.npz", b"PK\x03\x04garbage")):
+        (tmp_path / name).write_bytes(content)
+        assert "not an .npz archive" in _exit_message(
+            ["solve", "--data", str(tmp_path / name)], capsys)
     np.savez(tmp_path / "keys.npz", X_r=np.ones((2, 3)), y_r=np.ones(2), w_star=np.ones(3))
     err = _exit_message(["solve", "--data", str(tmp_path / "keys.npz")], capsys)
     assert "missing arrays X_f, y_f; unknown arrays w_star" in err
@@ -195,3 +197,17 @@ def test_compare_on_the_digits(capsys):
     assert "need --dataset" in _exit_message(["compare", "--forget-class", "3"], capsys)
     assert "either --data or --dataset" in _exit_message(
         ["compare", "--dataset", "digits", "--data", "x.npz"], capsys)
+
+
+def test_warnings_are_one_plain_line(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 5))
+    path = tmp_path / "duplicate_rows.npz"
+    np.savez(path, X_r=np.vstack([X, X[:1]]), y_r=np.ones(4), X_f=2 * X[1:2], y_f=np.ones(1))
+    proc = subprocess.run([sys.executable, "-W", "default", "-m", "linunlearn", "solve",
+                           "--data", str(path), "--methods", "golden"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines and all(line.startswith("linunlearn solve: IllConditionedWarning: ")
+                         for line in lines)
