@@ -864,12 +864,17 @@ def _history_run(w, hist, k, reason, lr):
                  lr=float(lr))
 
 
-def _weight_space_run(data, w0, steps, lr, target, retain):
-    """``w <- w - lr (retain * grad RL - grad UL)``, run in weight space."""
-    w = w0.copy()
+def _iterate(data, w, steps, target, step):
+    """Iterate ``w <- step(w)`` under the ascent methods' stop rules.
+
+    ``step`` returns the next iterate, or a stop reason (a string). The run
+    stops after ``steps`` updates, once ``UL >= target``, or before ``UL``
+    exceeds ``_OVERFLOW`` (keeping the last iterate below it: no inf, no
+    NaN). Returns ``(w, n_steps, stop_reason, history)``, the history holding
+    RL and UL at every iterate.
+    """
     hist = {"remaining_loss": [], "unlearning_loss": []}
-    reason, k = "max_steps", 0
-    prev = w
+    reason, k, prev = "max_steps", 0, w
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught below
         while True:
             ul = _mse(data.X_f, data.y_f, w)
@@ -883,11 +888,24 @@ def _weight_space_run(data, w0, steps, lr, target, retain):
                 break
             if k >= steps:
                 break
-            g = -_grad(data.X_f, data.y_f, w)
-            if retain:
-                g = g + retain * _grad(data.X_r, data.y_r, w)
-            prev, w = w, w - lr * g
+            nxt = step(w)
+            if isinstance(nxt, str):
+                reason = nxt
+                break
+            prev, w = w, nxt
             k += 1
+    return w, k, reason, hist
+
+
+def _weight_space_run(data, w0, steps, lr, target, retain):
+    """``w <- w - lr (retain * grad RL - grad UL)``, run in weight space."""
+    def step(w):
+        g = -_grad(data.X_f, data.y_f, w)
+        if retain:
+            g = g + retain * _grad(data.X_r, data.y_r, w)
+        return w - lr * g
+
+    w, k, reason, hist = _iterate(data, w0.copy(), steps, target, step)
     return _result(w, _history_run(w, hist, k, reason, lr), reason, lr=lr)
 
 
@@ -961,45 +979,32 @@ def _ngdiff(data, *, numeric, steps=100, target_ul=None, init=None,
     w = _start(data, numeric, init)
     scale_r = _grad_scale(data.X_r, data.y_r)
     scale_f = _grad_scale(data.X_f, data.y_f)
-    hist = {"remaining_loss": [], "unlearning_loss": [], "step_size": []}
-    reason, k, eta, prev = "max_steps", 0, 0.0, w
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught below
-        while True:
-            ul = _mse(data.X_f, data.y_f, w)
-            if not np.isfinite(ul) or ul > _OVERFLOW:  # back to the last finite iterate
-                reason, w, k = "overflow", prev, max(k - 1, 0)
-                break
-            hist["remaining_loss"].append(_mse(data.X_r, data.y_r, w))
-            hist["unlearning_loss"].append(ul)
-            hist["step_size"].append(eta)
-            if target is not None and ul >= target:
-                reason = "target_reached"
-                break
-            if k >= steps:
-                break
-            g_r, g_f = _grad(data.X_r, data.y_r, w), _grad(data.X_f, data.y_f, w)
-            van_r, van_f = _vanishes(g_r, scale_r), _vanishes(g_f, scale_f)
-            if van_r or van_f:
-                if k == 0:
-                    which, g, scale = (("RL", g_r, scale_r) if van_r
-                                       else ("UL", g_f, scale_f))
-                    other = ("" if van_r and van_f else
-                             f"; the gradient of {'UL' if van_r else 'RL'} has norm "
-                             f"{np.linalg.norm(g_f if van_r else g_r):.3g}, but "
-                             f"NGDiff normalises both, so its direction is 0/0")
-                    return _vanishing("ngdiff", on_vanishing, w, which, g, scale,
-                                      init, other)
-                reason = "vanishing_gradient"
-                break
-            direction = g_r / np.linalg.norm(g_r) - g_f / np.linalg.norm(g_f)
-            curvature = (2.0 / data.n_r) * float(np.sum((data.X_r @ direction) ** 2))
-            slope = float(np.sum(g_r * direction))
-            if not curvature > 0 or not slope > 0:
-                reason = "no_descent"
-                break
-            eta = slope / curvature
-            prev, w = w, w - eta * direction
-            k += 1
+    g_r, g_f = _grad(data.X_r, data.y_r, w), _grad(data.X_f, data.y_f, w)
+    van_r, van_f = _vanishes(g_r, scale_r), _vanishes(g_f, scale_f)
+    started = steps > 0 and (target is None or _mse(data.X_f, data.y_f, w) < target)
+    if started and (van_r or van_f):
+        which, g, scale = ("RL", g_r, scale_r) if van_r else ("UL", g_f, scale_f)
+        other = ("" if van_r and van_f else
+                 f"; the gradient of {'UL' if van_r else 'RL'} has norm "
+                 f"{np.linalg.norm(g_f if van_r else g_r):.3g}, but "
+                 f"NGDiff normalises both, so its direction is 0/0")
+        return _vanishing("ngdiff", on_vanishing, w, which, g, scale, init, other)
+    etas = [0.0]  # the step that produced each iterate (0 for the start)
+
+    def step(w):
+        g_r, g_f = _grad(data.X_r, data.y_r, w), _grad(data.X_f, data.y_f, w)
+        if _vanishes(g_r, scale_r) or _vanishes(g_f, scale_f):
+            return "vanishing_gradient"
+        direction = g_r / np.linalg.norm(g_r) - g_f / np.linalg.norm(g_f)
+        curvature = (2.0 / data.n_r) * float(np.sum((data.X_r @ direction) ** 2))
+        slope = float(np.sum(g_r * direction))
+        if not curvature > 0 or not slope > 0:
+            return "no_descent"
+        etas.append(slope / curvature)
+        return w - etas[-1] * direction
+
+    w, k, reason, hist = _iterate(data, w, steps, target, step)
+    hist["step_size"] = etas[:len(hist["unlearning_loss"])]
     h = {name: np.array(v) for name, v in hist.items()}
     run = GDRun(w=w, steps=np.arange(len(h["unlearning_loss"])), history=h,
                 n_steps=k, stop_reason=reason, lr=float("nan"))
