@@ -28,8 +28,10 @@ from .simulate import gradient_descent_steps
 from .solutions import _closed_form, _mask_for
 
 __all__ = ["Regime", "Check", "Claim", "CheckResult", "ClaimResult", "Report",
-           "CLAIMS", "DEFAULT_REGIMES", "disparity_map_regimes", "check_claim",
-           "verify", "format_report", "IDENTITY_RTOL"]
+           "CLAIMS", "DEFAULT_REGIMES", "DEFAULT_MASKS", "PARTIAL_FBM",
+           "disparity_map_regimes", "flat_teacher", "interpolating", "mask_options",
+           "check_claim", "verify", "format_report", "discriminative_finetune",
+           "IDENTITY_RTOL", "ZERO_ATOL"]
 
 #: Identities are checked to this relative accuracy. The closed forms run in
 #: double precision on Gram matrices with condition numbers below ~1e3 in the
@@ -62,8 +64,17 @@ class Regime:
     @property
     def interpolating(self):
         """Whether ``n_r + n_f`` is below the number of used features."""
-        s = self.scenario
-        return s.n_r + s.n_f < int((s.support_r | s.support_f).sum())
+        return interpolating(self.scenario)
+
+
+def interpolating(scenario):
+    """Whether ``n_r + n_f`` is below the scenario's number of used features.
+
+    Then (Gaussian features) ``[X_r; X_f]`` has full row rank almost surely
+    and the pretrained model interpolates, the paper's regime.
+    """
+    s = scenario
+    return s.n_r + s.n_f < int((s.support_r | s.support_f).sum())
 
 
 def _regime(name, d_r, d_f, d_lap, n_r, n_f, description, coords=None, **options):
@@ -135,8 +146,13 @@ DEFAULT_MASKS = {"rbm": {"saliency": "support", "semantics": "reset"},
 PARTIAL_FBM = {"saliency": "gradient", "ratio": 0.2, "semantics": "reset"}
 
 
+def mask_options(method, fbm=None):
+    """The mask options of ``"rbm"`` or ``"fbm"``: :data:`DEFAULT_MASKS`, FBM's from ``fbm``."""
+    return fbm if method == "fbm" and fbm else DEFAULT_MASKS[method]
+
+
 def _models(batch, *methods, fbm=None):
-    masks = {m: _mask_for(batch, m, fbm if m == "fbm" and fbm else DEFAULT_MASKS[m])
+    masks = {m: _mask_for(batch, m, mask_options(m, fbm))
              for m in methods if m in ("rbm", "fbm")}
     return {m: _closed_form(batch, m, *masks.get(m, (None, "reset"))) for m in methods}
 
@@ -238,19 +254,22 @@ def stat_projection_vs_golden(batch, models=None):
     return _rel(w["projection"], w["golden"])
 
 
-#: Weights of the discriminative term checked by C8, and its fine-tuning budget.
-#: The trade-off is a finite-budget statement: with more steps or larger
-#: weights, UL overshoots golden's and the gap widens again (see proofs/C8.md).
-C8_ALPHAS = (0.0, 0.01, 0.03, 0.1)
+#: Weights of the discriminative term along C8's paths, and the fine-tuning
+#: budget. CE-FT and KL-FT accept alpha in [0, 1]; ICE-FT's alpha (on the
+#: remaining term) is in (0, 1], and its relative forgetting weight 1/alpha
+#: grows along C8_ICE_ALPHAS. The trade-off is a finite-budget statement: at
+#: convergence every alpha > 0 gives the same model (see proofs/C8.md).
+C8_ALPHAS = (0.0, 0.03, 0.1, 0.3, 1.0)
+C8_ICE_ALPHAS = (1.0, 0.3, 0.1, 0.03)
 C8_STEPS = 5
 #: The step size of every C8 run is ``1/L`` of the objective at this weight.
 C8_LR_ALPHA = 1.0
-#: ICE-FT's weights on the remaining term, in order of a growing relative
-#: weight of the forgetting term.
-C8_ICE_ALPHAS = (1.0, 0.3, 0.1, 0.03)
 
 #: The variants of version 1's regulariser (see :func:`discriminative_finetune`).
 C8_VARIANTS = ("ce", "kl", "ice")
+
+#: What :func:`stat_regulariser_path` records at each weight.
+PATH_COMPONENTS = ("unlearning_loss", "remaining_loss", "ul_gap")
 
 
 def discriminative_finetune(batch, alpha, steps, *, lr=None, models=None, variant="ce"):
@@ -303,18 +322,20 @@ def stat_regulariser_weight_irrelevant(batch, models=None):
     return _rel(a, b)
 
 
-def stat_regulariser_tradeoff(batch, models=None, variant="ce"):
-    """C8: per weight, the UL gap to golden and the remaining loss after C8_STEPS.
+def stat_regulariser_path(batch, models=None, variant="ce"):
+    """C8: along the weights, UL, RL and the UL gap to golden after C8_STEPS.
 
     Weights: :data:`C8_ALPHAS`, or :data:`C8_ICE_ALPHAS` for ICE-FT, in
-    order of a growing relative weight of the forgetting term.
+    order of a growing relative weight of the forgetting term. Returns an
+    array of shape (trials, weights, 3), the :data:`PATH_COMPONENTS`.
     """
     golden_ul = _ul(batch, (models or _models)(batch, "golden")["golden"])
     out = []
     for a in C8_ICE_ALPHAS if variant == "ice" else C8_ALPHAS:
         w = discriminative_finetune(batch, a, C8_STEPS, models=models, variant=variant)
-        out.append(np.stack([np.abs(_ul(batch, w) - golden_ul), _rl(batch, w)], -1))
-    return np.stack(out, axis=1)  # (trials, alphas, 2)
+        ul = _ul(batch, w)
+        out.append(np.stack([ul, _rl(batch, w), np.abs(ul - golden_ul)], -1))
+    return np.stack(out, axis=1)
 
 
 # --------------------------------------------------------------------------
@@ -368,8 +389,9 @@ class Check:
         ``theory(scenario)`` (inside the confidence interval, which must be
         narrower than ``precision`` relative). ``"positive"`` / ``"nonpositive"``:
         the sign of its mean, decided by the interval (``ZERO_ATOL`` counts as
-        zero). ``"monotone"``: the statistic has shape (trials, k, 2); the first
-        component must decrease and the second increase along ``k``.
+        zero). ``"monotone"``: the statistic has shape (trials, k, 3), the
+        :data:`PATH_COMPONENTS` along a path of ``k`` weights; each
+        ``(component, +1 / -1)`` of ``trend`` must rise / fall at every step.
     undecidable
         For ``"theory"`` checks: ``undecidable(scenario)`` returns a reason
         why no Monte Carlo interval can decide there (e.g. infinite variance),
@@ -386,6 +408,7 @@ class Check:
     theory: object = None
     undecidable: object = None
     masks: dict = None
+    trend: tuple = ()
 
     def run(self, regime, seed, *, precision=0.05, trials=None, executor=None):
         """Run the check on ``regime``; return a :class:`CheckResult`."""
@@ -456,21 +479,28 @@ class Check:
                            n_trials=len(x), tolerance=ZERO_ATOL)
 
     def _monotone(self, x, common):
-        # Paired differences between consecutive weights, per component.
+        # Paired differences between consecutive weights, per component: a
+        # step counts as a rise (fall) when its interval lies above (below)
+        # ZERO_ATOL, so round-off never decides.
         steps = np.diff(x, axis=1)
         verdicts = []
-        for j, want in ((0, -1), (1, +1)):
+        for name, want in self.trend:
+            j = PATH_COMPONENTS.index(name)
             for i in range(steps.shape[1]):
                 e = montecarlo.estimate(want * steps[:, i, j])
-                verdicts.append("holds" if e.low > 0 else
-                                "fails" if e.high < 0 else "inconclusive")
+                verdicts.append("holds" if e.low > ZERO_ATOL else
+                                "fails" if e.high <= ZERO_ATOL else "inconclusive")
         means = x.mean(axis=0)
-        parts = [f"UL gap {np.array2string(means[:, 0], precision=4)}",
-                 f"RL {np.array2string(means[:, 1], precision=4)}"]
+        paths = {name: means[:, PATH_COMPONENTS.index(name)] for name, _ in self.trend}
+        label = {"unlearning_loss": "UL", "remaining_loss": "RL", "ul_gap": "UL gap"}
+        detail = ", ".join(  # the whole path of one component, else the ends
+            f"{label[n]} " + (" ".join(f"{v:.2g}" for v in p) if len(paths) == 1
+                              else f"{p[0]:.2g} -> {p[-1]:.2g}")
+            for n, p in paths.items())
         return CheckResult(**common, verdict=_combine(verdicts), n_trials=len(x),
-                           estimate={"ul_gap": means[:, 0].tolist(),
-                                     "remaining_loss": means[:, 1].tolist()},
-                           detail="; ".join(parts))
+                           estimate={name: means[:, j].tolist()
+                                     for j, name in enumerate(PATH_COMPONENTS)},
+                           tolerance=ZERO_ATOL, detail=detail)
 
 
 def _summary(est):
@@ -595,12 +625,15 @@ CLAIMS = {c.key: c for c in (
           (Check("C4.rbm_is_golden", stat_rbm_vs_golden, "identity",
                  "||w_rbm - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL,
                  masks=DEFAULT_MASKS),)),
-    Claim("C5", "Overlapping features: RBM forgets more than fine-tuning and keeps "
-          "remaining test loss no worse than FBM.", "THEORY.md 5, C5", _OVERLAP,
+    Claim("C5", "Overlapping features: RBM raises UL above fine-tuning's (it "
+          "forgets exactly the forgetting-only block).", "THEORY.md 5, C5", _OVERLAP,
           (Check("C5.rbm_forgets_more", stat_rbm_forgets_more, "positive",
-                 "E[UL(w_rbm) - UL(w_ft)] > 0", masks=DEFAULT_MASKS),
-           Check("C5.rbm_keeps_overlap", stat_rbm_keeps_overlap, "nonpositive",
-                 "E[test_r(w_rbm) - test_r(w_fbm)] <= 0", masks=DEFAULT_MASKS))),
+                 "E[UL(w_rbm) - UL(w_ft)] > 0", masks=DEFAULT_MASKS),)),
+    Claim("C5", "Overlapping features: RBM keeps the overlap, so its remaining "
+          "test loss is no worse than FBM's.", "THEORY.md 5, C5", _OVERLAP,
+          (Check("C5.rbm_keeps_overlap", stat_rbm_keeps_overlap, "nonpositive",
+                 "E[test_r(w_rbm) - test_r(w_fbm)] <= 0", masks=DEFAULT_MASKS),),
+          part="keeps-overlap"),
     Claim("C5", "RBM has a lower average gap to golden than FBM with the "
           "support mask (regime-dependent: mapped over overlap ratio by n_r/d_r).",
           "THEORY.md 5, C5", (),
@@ -625,31 +658,30 @@ CLAIMS = {c.key: c for c in (
           "P_r w_o = w_g.", "THEORY.md 5, C7", _ALL,
           (Check("C7.projection_is_golden", stat_projection_vs_golden, "identity",
                  "||P_r w_o - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL),)),
-    Claim("C8", "Discriminative regularisation (negated labels on D_f, weight "
-          "alpha) narrows the UL gap to golden as alpha grows, at a cost in "
-          "remaining loss, after a finite fine-tuning budget; at convergence in "
-          "the interpolating regime alpha stops mattering.", "THEORY.md 5, C8",
-          ("overlap",),
-          (Check("C8.tradeoff", stat_regulariser_tradeoff, "monotone",
-                 f"CE-FT after {C8_STEPS} steps, over alpha in {C8_ALPHAS}: UL gap "
-                 f"to golden decreases and RL increases"),
-           Check("C8.tradeoff_kl", functools.partial(stat_regulariser_tradeoff,
-                                                     variant="kl"), "monotone",
-                 f"KL-FT (to the zero model) after {C8_STEPS} steps, over alpha in "
-                 f"{C8_ALPHAS}: UL gap to golden decreases and RL increases"),
-           Check("C8.weight_irrelevant_at_convergence",
+    Claim("C8", "At convergence in the interpolating regime the weight of version "
+          "1's discriminative regulariser stops mattering: every alpha > 0 gives "
+          "the same model.", "THEORY.md 5, C8", _ALL,
+          (Check("C8.weight_irrelevant_at_convergence",
                  stat_regulariser_weight_irrelevant, "identity",
-                 "converged w(alpha=0.3) = w(alpha=3) (relative)", 1e-6))),
-    Claim("C8", "ICE-FT (the weight alpha moved to the remaining term) narrows "
-          "the UL gap to golden at a cost in RL as the relative weight 1/alpha of "
-          "the forgetting term grows. A finding, not a theorem: the wrong-label "
-          "term keeps weight 1, so within the budget UL overshoots golden's and "
-          "a larger relative weight widens the gap.", "THEORY.md 5, C8", ("overlap",),
-          (Check("C8.tradeoff_ice", functools.partial(stat_regulariser_tradeoff,
-                                                      variant="ice"), "monotone",
-                 f"ICE-FT after {C8_STEPS} steps, over alpha in {C8_ICE_ALPHAS}: UL "
-                 f"gap to golden decreases and RL increases"),),
-          expected="depends", part="ice"),
+                 "converged w(alpha=0.3) = w(alpha=3) (relative)", 1e-6),)),
+    Claim("C8", f"After a finite budget ({C8_STEPS} steps), a larger weight of the "
+          f"forgetting term trades remaining loss for unlearning loss: UL and RL "
+          f"both rise (CE-FT, KL-FT, ICE-FT).", "THEORY.md 5, C8", ("overlap",),
+          tuple(Check(f"C8.tradeoff_{v}", functools.partial(stat_regulariser_path,
+                                                            variant=v), "monotone",
+                      f"{v.upper()}-FT after {C8_STEPS} steps, weights "
+                      f"{C8_ICE_ALPHAS if v == 'ice' else C8_ALPHAS}: UL and RL rise",
+                      trend=(("unlearning_loss", +1), ("remaining_loss", +1)))
+                for v in C8_VARIANTS), part="tradeoff"),
+    Claim("C8", "... and so narrows the UL gap to golden as the weight grows "
+          "(regime-dependent: once UL passes golden's, a larger weight widens "
+          "the gap).", "THEORY.md 5, C8", ("overlap",),
+          tuple(Check(f"C8.gap_{v}", functools.partial(stat_regulariser_path,
+                                                       variant=v), "monotone",
+                      f"{v.upper()}-FT after {C8_STEPS} steps, weights "
+                      f"{C8_ICE_ALPHAS if v == 'ice' else C8_ALPHAS}: |UL - UL(w_g)| falls",
+                      trend=(("ul_gap", -1),))
+                for v in C8_VARIANTS), expected="depends", part="gap"),
 )}
 
 
@@ -714,8 +746,12 @@ class Report:
         return [r for r in self.results if r.expected == "holds" and r.verdict == "fails"]
 
     def to_dict(self):
-        """JSON-ready evidence: ``{"claims": [...], "seed": ..., ...}``."""
-        return {"claims": [asdict(r) for r in self.results], "seed": self.seed,
+        """JSON-ready evidence: ``{"claims": [...], "seed": ..., ...}``.
+
+        Each entry is a :class:`ClaimResult` as a dict, with its ``key``.
+        """
+        return {"claims": [{**asdict(r), "key": r.key} for r in self.results],
+                "seed": self.seed,
                 "precision": self.precision, "seconds": self.seconds,
                 "settings": self.settings}
 
@@ -780,6 +816,8 @@ def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None,
             raise ValueError(f"unknown regime {regime!r}; known: "
                              f"{', '.join(DEFAULT_REGIMES)}")
         regime = DEFAULT_REGIMES[regime]
+    if trials is not None:
+        trials = check_int(trials, "n_trials", minimum=2)
     if symbolic is None:
         symbolic = _symbolic(claim.key)
     checks = tuple(c.run(regime, seed, precision=precision, trials=trials,
@@ -840,6 +878,8 @@ def verify(claims=None, regimes=None, *, precision=0.05, seed=0, workers=1,
     precision = 0.05 if precision is None else check_float(
         precision, "precision", minimum=0.0, strict=True)
     seed = check_int(seed, "seed", minimum=0)
+    if trials is not None:
+        trials = check_int(trials, "n_trials", minimum=2)
     keys = list(CLAIMS) if claims is None else _select(claims)
     for name in regimes or ():
         if name not in DEFAULT_REGIMES:
@@ -855,7 +895,8 @@ def verify(claims=None, regimes=None, *, precision=0.05, seed=0, workers=1,
     if not jobs:
         raise ValueError(
             f"nothing to run: claims {', '.join(keys)} have no regime among "
-            f"{', '.join(regimes or ())}" if regimes else
+            f"{', '.join(regimes)} (the disparity map runs only without "
+            f"--regimes)" if regimes else
             f"nothing to run: {', '.join(keys)} only run on the disparity map, "
             f"which is switched off")
     start = time.perf_counter()
@@ -946,10 +987,14 @@ def format_report(report):
 
     def counts(expected):
         results = [r for r in report.results if r.expected == expected]
-        return (f"{len(results)} (" + ", ".join(
-            f"{sum(r.verdict == v for r in results)} {word}" for v, word in
-            (("holds", "hold"), ("fails", "fail"), ("inconclusive", "inconclusive")))
-                + ")")
+        gated = sum(all(c.kind == "premise" for c in r.checks) for r in results)
+        tally = [f"{sum(r.verdict == v for r in results)} {word}" for v, word in
+                 (("holds", "hold"), ("fails", "fail"))]
+        tally.append(f"{sum(r.verdict == 'inconclusive' for r in results) - gated} "
+                     f"inconclusive")
+        if gated:
+            tally.append(f"{gated} whose premise does not apply")
+        return f"{len(results)} ({', '.join(tally)})"
 
     lines.append(f"\nclaim-regime pairs that should hold: {counts('holds')}; "
                  f"regime-dependent (findings): {counts('depends')}; seed "

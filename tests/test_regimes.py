@@ -357,3 +357,12 @@ def test_multi_output_is_refused_with_a_pointer():
     data = lu.Dataset(X[:2], np.ones((2, 2)), X[2:], np.ones((1, 2)))
     with pytest.raises(ValueError, match="1-D labels"):
         regimes.ridge_models(data, 0.1)
+
+
+def test_a_uniform_but_not_unit_scale_has_no_exact_expectation():
+    # theory's formulas are for unit-variance features: scale 2 everywhere is not
+    # "isotropic" for them (the expectation would be off by the factor 4)
+    s = lu.Scenario.overlapping(12, 8, 3, 5, 3, scale=np.full(17, 2.0))
+    assert "not isotropic" in regimes.premise("C2.golden_unlearning_loss", s)
+    assert regimes.premise("C2.golden_unlearning_loss",
+                           lu.Scenario.overlapping(12, 8, 3, 5, 3)) is None
