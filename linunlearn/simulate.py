@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from ._linalg import gram, mv, rmv
+from ._linalg import RowSpace, gram, mv, rmv
 from ._validation import (NotConvergedWarning, as_array, as_mask, check_float,
                           check_int, warn)
 
@@ -364,7 +364,7 @@ def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False):
     steps, lr = _check_steps(steps), _check_lr(lr)
     if not isinstance(ascent, (bool, np.bool_)):
         raise TypeError(f"ascent must be True or False, got {ascent!r}")
-    if ascent and np.isinf(steps):
+    if ascent and steps == np.inf:
         raise ValueError("steps must be finite for gradient ascent (a "
                          "least-squares loss has no maximiser)")
     n, d = X.shape[-2:]
@@ -403,15 +403,23 @@ def _steps(X, y, w0, steps, lr):
         bound = n / (lam[..., -1].max())
         raise ValueError(f"lr={np.max(lr):g} makes gradient descent diverge on this "
                          f"data: it must be below 2/L = {bound:g}")
+    if steps == np.inf:
+        # The limit divides by every eigenvalue of G (cond(X)^2 amplification):
+        # take the backward-stable route of the closed forms, which also warns
+        # on rank deficiency or ill-conditioning.
+        return RowSpace(X).gd_limit(y, w0)
     live = lam > cutoff
     safe = np.where(live, lam, 1.0)
-    if np.isinf(steps):
-        decay = np.ones_like(q)
-    else:
+    k = float(steps)  # also for Python ints beyond int64
+    with np.errstate(over="ignore", invalid="ignore"):
         # 1 - (1 - q)^k; expm1/log1p keeps accuracy when q is tiny
-        small = q < 0.5
-        decay = np.where(small, -np.expm1(steps * np.log1p(-np.where(small, q, 0.0))),
-                         1.0 - (1.0 - q) ** steps)
-    factor = np.where(live, decay / safe, 0.0)
-    r0 = mv(X, w0) - y
-    return w0 - rmv(X, mv(U, factor * rmv(U, r0)))
+        small = (q < 0.5) & (q > -0.5)
+        decay = np.where(small, -np.expm1(k * np.log1p(-np.where(small, q, 0.0))),
+                         1.0 - (1.0 - q) ** k)
+        factor = np.where(live, decay / safe, 0.0)
+        r0 = mv(X, w0) - y
+        w = w0 - rmv(X, mv(U, factor * rmv(U, r0)))
+    if not np.all(np.isfinite(w)):  # only gradient ascent can get here
+        raise ValueError(f"steps={steps} of gradient ascent leave the floating-point "
+                         f"range: the iterate overflows; use fewer steps")
+    return w

@@ -17,6 +17,7 @@ from numpy.testing import assert_allclose
 
 import linunlearn as lu
 from linunlearn.simulate import gradient_descent, gradient_descent_steps, smoothness
+from linunlearn import IllConditionedWarning
 
 RTOL_STEPS = 1e-10
 
@@ -57,8 +58,12 @@ def test_infinitely_many_steps_is_the_pseudo_inverse_limit(name):
     X, y, w0 = PROBLEMS[name]
     limit = w0 + np.linalg.pinv(X) @ (y - X @ w0)
     lr = 1.0 / smoothness(X)
-    closed = gradient_descent_steps(X, y, w0, np.inf, lr=lr)
-    # eigh of the Gram matrix: about cond(X)^2 * eps relative (cond < 1e2 here)
+    if np.linalg.matrix_rank(X) < X.shape[0]:  # the limit says it is a pseudo-inverse
+        with pytest.warns(IllConditionedWarning, match="rank deficient"):
+            closed = gradient_descent_steps(X, y, w0, np.inf, lr=lr)
+    else:
+        closed = gradient_descent_steps(X, y, w0, np.inf, lr=lr)
+    # the closed forms' route (Cholesky or SVD of X): backward stable
     assert_allclose(closed, limit, rtol=0, atol=1e-10 * np.abs(limit).max())
     # a very large finite k reaches the same limit
     assert_allclose(gradient_descent_steps(X, y, w0, 10 ** 6, lr=lr), closed,
@@ -367,3 +372,26 @@ def test_k_step_gradient_ascent():
         gradient_descent_steps(X, y, w0, np.inf, lr=lr, ascent=True)
     with pytest.raises(TypeError, match="ascent must be True or False"):
         gradient_descent_steps(X, y, w0, 4, lr=lr, ascent="yes")
+
+
+def test_the_limit_is_accurate_for_ill_conditioned_data():
+    # cond(X) = 1e7: dividing by the eigenvalues of X X^T (cond 1e14) loses
+    # about cond(X)^2 eps; the limit must stay as accurate as numpy's pinv.
+    rng = np.random.default_rng(3)
+    U, _ = np.linalg.qr(rng.standard_normal((5, 5)))
+    V, _ = np.linalg.qr(rng.standard_normal((30, 5)))
+    X = U @ np.diag(np.logspace(0, -7, 5)) @ V.T
+    y, w0 = rng.standard_normal(5), rng.standard_normal(30)
+    with pytest.warns(IllConditionedWarning):
+        w = gradient_descent_steps(X, y, w0, np.inf, lr=0.1)
+    assert np.linalg.norm(X @ w - y) <= 1e-6 * np.linalg.norm(y)
+    assert_allclose(w, w0 + np.linalg.pinv(X) @ (y - X @ w0), rtol=0, atol=1e-6)
+
+
+def test_huge_step_counts():
+    X, y, w0 = PROBLEMS["wide"]
+    lr = 1.0 / smoothness(X)
+    assert_allclose(gradient_descent_steps(X, y, w0, 10 ** 30, lr=lr),
+                    gradient_descent_steps(X, y, w0, np.inf, lr=lr), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="gradient ascent leave the floating-point range"):
+        gradient_descent_steps(X, y, w0, 10 ** 6, lr=lr, ascent=True)
