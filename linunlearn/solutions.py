@@ -351,8 +351,8 @@ def route_deviation(data, method, **options):
     data : Dataset
     method : str
     **options
-        Passed to :func:`solve` (gradient-descent options apply to the
-        numeric route only).
+        Passed to :func:`solve`; the options that only the numeric route
+        takes (e.g. ``max_steps``) are left out of the analytic one.
 
     Returns
     -------
@@ -366,7 +366,9 @@ def route_deviation(data, method, **options):
     >>> route_deviation(data, "rbm") < 1e-8
     True
     """
-    analytic = {k: v for k, v in options.items() if k not in _GD_OPTIONS}
+    spec = _REGISTRY.get(method)
+    numeric_only = (spec.numeric_options - spec.options) if spec else set(_GD_OPTIONS)
+    analytic = {k: v for k, v in options.items() if k not in numeric_only}
     a = solve(data, method, **analytic).w
     b = solve(data, method, numeric=True, **options).w
     return float(np.max(np.abs(a - b)))

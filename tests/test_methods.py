@@ -676,3 +676,10 @@ def test_multi_output_weights_have_the_label_shape(multi):
         lu.solve(multi, "ga", init=np.zeros(24))
     with pytest.raises(ValueError, match=r"reference must have shape \(24, 3\)"):
         lu.solve(multi, "kl_ft", reference=np.zeros(24))
+
+
+def test_route_deviation_of_registered_methods_keeps_their_options(overlap):
+    # lr, steps and rng belong to both routes of these methods: the analytic
+    # side must not drop them (it used to, comparing different problems)
+    assert lu.route_deviation(overlap, "ce_ft", steps=5, lr=0.01) < 1e-9
+    assert lu.route_deviation(overlap, "salun", rng=0) < 1e-8
