@@ -701,3 +701,19 @@ def test_warnings_point_at_the_users_call():
     caught = [*record, *more, *direct]
     assert len(caught) >= 3
     assert {w.filename for w in caught} == {__file__}
+
+
+def test_a_well_posed_fit_near_the_cholesky_threshold_interpolates():
+    # cond(X_r) = 7.7e4 with y_r along the weakest direction: a Cholesky solve
+    # of X X^T left a relative residual of 1.3e-6 (above INTERPOLATION_RTOL)
+    # and reported interpolates=False; the SVD route fits to ~1e-11.
+    rng = np.random.default_rng(22)
+    U, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    Q, _ = np.linalg.qr(rng.standard_normal((40, 6)))
+    X_r = U @ np.diag([1, 0.3, 1e-2, 1.3e-5]) @ Q[:, :4].T
+    y_r = U[:, -1] + 1e-3 * rng.standard_normal(4)
+    data = lu.Dataset(X_r, y_r, 0.5 * Q[:, 4:].T, rng.standard_normal(2))
+    with pytest.warns(lu.IllConditionedWarning, match="ill-conditioned"):
+        golden = lu.solve(data, "golden")
+    assert golden.interpolates
+    assert np.linalg.norm(X_r @ golden.w - y_r) <= 1e-9 * np.linalg.norm(y_r)
