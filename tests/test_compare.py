@@ -216,3 +216,23 @@ def test_cli_user_data(tmp_path, capsys):
              X_test_f=data.X_test_f, y_test_f=data.y_test_f)
     assert main(["compare", "--data", str(path), "--methods", "golden", "rbm"]) == 0
     assert "regime data: user data" in capsys.readouterr().out
+
+
+def test_every_timed_call_factorises_its_own_data(monkeypatch):
+    # Golden is solved first (for the gaps) and caches the factorisation on the
+    # data set; the timed calls must not reuse it, or the core methods look
+    # free next to those that cannot use it.
+    from linunlearn import compare as compare_module
+    cached_at_call = []
+    real_solve = compare_module.solve
+
+    def spy(data, method, **options):
+        cached_at_call.append("rows" in vars(data))
+        return real_solve(data, method, **options)
+
+    monkeypatch.setattr(compare_module, "solve", spy)
+    data = lu.Scenario.overlapping(8, 6, 2, 3, 2).sample(rng=0)
+    compare_module._run_one(data, {"golden": ("golden", {}), "rbm": ("rbm", {})},
+                            np.random.default_rng(0))
+    # calls: golden for the gaps (fresh), then golden and rbm timed (fresh)
+    assert cached_at_call == [False, False, False]
