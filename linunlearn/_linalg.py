@@ -131,10 +131,11 @@ class RowSpace:
         self._inv_s = np.where(self._keep, 1.0 / np.where(self._keep, s, 1.0), 0.0)
         self._U, self._Vt = U, Vt
         if np.any(self.rank < n):
+            why = ("it has no nonzero column" if np.min(self.rank) == 0 else
+                   "duplicate or collinear rows, or more rows than features")
             warn(f"{name} is rank deficient (rank {int(np.min(self.rank))} < "
-                 f"{n} rows: duplicate or collinear rows, or more rows than "
-                 f"features); using the pseudo-inverse, which is what gradient "
-                 f"descent converges to", IllConditionedWarning)
+                 f"{n} rows: {why}); using the pseudo-inverse, which is what "
+                 f"gradient descent converges to", IllConditionedWarning)
         else:
             warn(f"{name} is ill-conditioned (reciprocal condition number of its "
                  f"Gram matrix below {RCOND_MIN:g}); using an SVD of {name}",

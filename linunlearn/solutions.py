@@ -185,7 +185,8 @@ def _closed_form(data, method, mask=None, semantics="reset"):
         return rows_r.project(w_o)
     if semantics == "reset":
         return rows_r.gd_limit(data.y_r, mask * w_o)
-    masked = RowSpace(data.X_r * mask[..., None, :], name="X_r restricted to the mask")
+    masked = RowSpace(data.X_r * mask[..., None, :],
+                      name="X_r restricted to the weights the mask updates")
     return w_o + masked.pinv(data.y_r - mv(data.X_r, w_o))
 
 
@@ -277,6 +278,9 @@ def solve(data, method, *, numeric=False, **options):
     (reset) or updated (freeze). The default salient sets are the supports,
     with reset semantics: with disjoint supports RBM is exactly golden
     (THEORY.md, C4) and with full overlap it is exactly fine-tuning (C6).
+    RBM with freeze semantics and the support mask updates only weights that
+    ``X_r`` never uses, where the gradient on ``D_r`` is zero: it returns
+    ``w_o`` (with a warning that the masked problem has no columns left).
 
     Examples
     --------

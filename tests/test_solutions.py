@@ -388,8 +388,9 @@ def test_default_rbm_freeze_updates_only_unused_weights():
     """With support masks RBM-freeze may update only the weights off S_r,
     where X_r is zero: the masked problem has rank 0 and w_o stays."""
     data = lu.Scenario.overlapping(9, 7, 5, 4, 3).sample(rng=2)
-    with pytest.warns(lu.IllConditionedWarning, match=r"X_r restricted to the mask is "
-                                                      r"rank deficient \(rank 0 < 4"):
+    with pytest.warns(lu.IllConditionedWarning,
+                      match=r"X_r restricted to the weights the mask updates is rank "
+                            r"deficient \(rank 0 < 4 rows: it has no nonzero column\)"):
         sol = lu.solve(data, "rbm", semantics="freeze")
     np.testing.assert_array_equal(sol.mask, ~data.support_r)
     np.testing.assert_array_equal(sol.w, lu.solve(data, "pretrained").w)
