@@ -128,3 +128,12 @@ def check_option(value, name, allowed):
         choices = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value
+
+
+def as_generator(rng, name="rng"):
+    """``numpy.random.default_rng(rng)``, with an error that names the parameter."""
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name} must be None, a non-negative int, a SeedSequence "
+                        f"or a numpy.random.Generator, got {rng!r}") from None

@@ -80,8 +80,8 @@ import inspect
 import numpy as np
 
 from . import masks
-from ._validation import (LinunlearnWarning, as_array, check_float, check_int,
-                          check_option, warn)
+from ._validation import (LinunlearnWarning, as_array, as_generator, check_float,
+                          check_int, check_option, warn)
 from .simulate import GDRun, gradient_descent, gradient_descent_steps, smoothness
 from .solutions import register_method
 
@@ -169,15 +169,6 @@ def _steps(steps, *, allow_none=True):
 
 def _lr(lr):
     return None if lr is None else check_float(lr, "lr", minimum=0.0, strict=True)
-
-
-def _generator(rng):
-    """``numpy.random.default_rng(rng)``, with an error that names ``rng``."""
-    try:
-        return np.random.default_rng(rng)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"rng must be None, a non-negative int, a SeedSequence "
-                        f"or a numpy.random.Generator, got {rng!r}") from exc
 
 
 def _monitors(data):
@@ -404,7 +395,7 @@ def _salun(data, *, numeric, saliency="random_label", ratio=0.5,
     retain_weight = check_float(retain_weight, "retain_weight", minimum=0.0,
                                 maximum=_MAX_WEIGHT)
     steps, lr = _steps(steps), _lr(lr)
-    gen = _generator(rng)
+    gen = as_generator(rng)
     y_rand = np.sqrt(np.mean(data.y_f ** 2, axis=0)) * gen.standard_normal(
         data.y_f.shape)
     w0 = _start(data, numeric, None)

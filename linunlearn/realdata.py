@@ -31,7 +31,8 @@ import numpy as np
 
 from . import masks
 from ._linalg import RowSpace
-from ._validation import IllConditionedWarning, as_array, check_int, check_option
+from ._validation import (IllConditionedWarning, as_array, as_generator, check_int,
+                          check_option)
 from .scenarios import Dataset
 
 __all__ = ["ClasswiseProblem", "digits_forgetting", "random_features",
@@ -101,7 +102,7 @@ def random_features(Z, n_features, *, kind="relu", rng=None, reference=None):
     if kind == "pixels":
         return Zs
     n_features = check_int(n_features, "n_features", minimum=1)
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     p = Z.shape[1]
     W = gen.standard_normal((p, n_features)) / np.sqrt(p)
     b = gen.standard_normal(n_features)
@@ -291,7 +292,7 @@ def digits_forgetting(forget_class=3, *, n_train=1000, n_features=2000,
     if n_train >= len(Z):
         raise ValueError(f"n_train must be below the {len(Z)} samples (the rest "
                          f"are held out), got {n_train}")
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     order = gen.permutation(len(Z))
     train, test = order[:n_train], order[n_train:]
     Phi = random_features(Z, n_features, kind=features, rng=gen, reference=Z[train])

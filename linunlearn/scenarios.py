@@ -13,7 +13,7 @@ import numpy as np
 
 from . import masks
 from ._linalg import RowSpace, gram_blocks
-from ._validation import (as_array, as_mask, check_float, check_int,
+from ._validation import (as_array, as_generator, as_mask, check_float, check_int,
                           check_option)
 
 __all__ = ["Dataset", "Scenario"]
@@ -355,7 +355,10 @@ class Scenario:
         Options are those of :meth:`overlapping`.
         """
         support_r = np.asarray(support_r)
-        d = support_r.shape[0] if support_r.ndim == 1 else 0
+        if support_r.ndim != 1:
+            raise ValueError(f"support_r must be a boolean vector, got shape "
+                             f"{support_r.shape}")
+        d = support_r.shape[0]
         support_r = as_mask(support_r, "support_r", d)
         support_f = as_mask(support_f, "support_f", d)
         for name, s in (("support_r", support_r), ("support_f", support_f)):
@@ -366,6 +369,7 @@ class Scenario:
         n_test = check_int(n_test, "n_test", minimum=1)
         sigma = check_float(sigma, "sigma", minimum=0.0)
         check_option(teacher, "teacher", ("shared", "separate"))
+        teacher_seed = check_int(teacher_seed, "teacher_seed", minimum=0)
         used = support_r | support_f
         # A stream of its own: default_rng(teacher_seed) would be the stream of
         # sample(rng=teacher_seed), making the teacher a multiple of a data row.
@@ -445,7 +449,7 @@ class Scenario:
 
         Keys: ``X_r, y_r, X_f, y_f, X_test_r, y_test_r, X_test_f, y_test_f``.
         """
-        gen = np.random.default_rng(rng)
+        gen = as_generator(rng)
         out = {}
         for X, y, n, support, w in (
                 ("X_r", "y_r", self.n_r, self.support_r, self.w_r_star),

@@ -15,8 +15,8 @@ import numpy as np
 import scipy.linalg
 
 from ._linalg import RowSpace, gram, mv, rmv
-from ._validation import (NotConvergedWarning, as_array, as_mask, check_float,
-                          check_int, warn)
+from ._validation import (NotConvergedWarning, as_array, as_generator, as_mask,
+                          check_float, check_int, warn)
 
 __all__ = ["GDRun", "gradient_descent", "gradient_descent_steps", "smoothness"]
 
@@ -220,7 +220,7 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
         if row_norms > 0 and lr >= 1.0 / row_norms:
             raise ValueError(f"lr={lr:g} may make SGD diverge on this data: it "
                              f"must be below 1/max_i ||x_i||^2 = {1.0 / row_norms:g}")
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     history = {name: [] for name in tracked}
     steps = []
 

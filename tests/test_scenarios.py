@@ -301,3 +301,20 @@ def test_dataset_copies_its_arrays_and_makes_them_read_only():
     s = Scenario.overlapping(5, 4, 1, 3, 2, w_star=w)
     w[0] = 100.0
     assert s.w_r_star[0] == 0.0 and not s.w_r_star.flags.writeable
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: lu.Scenario.overlapping(6, 4, 2, 3, 2).sample(rng="x"), TypeError,
+     "rng must be None, a non-negative int"),
+    (lambda: lu.Scenario.overlapping(6, 4, 2, 3, 2, teacher_seed=-1), ValueError,
+     "teacher_seed must be >= 0"),
+    (lambda: lu.Scenario.overlapping(6, 4, 2, 3, 2, teacher_seed=1.5), TypeError,
+     "teacher_seed must be an integer"),
+    (lambda: lu.Scenario.from_supports(np.ones((2, 3), bool), np.ones(3, bool), 2, 1),
+     ValueError, r"support_r must be a boolean vector, got shape \(2, 3\)"),
+    (lambda: lu.gradient_descent(np.eye(3), np.ones(3), np.zeros(3), batch_size=1,
+                                 rng=-2), ValueError, "rng must be None"),
+])
+def test_random_sources_are_validated(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
