@@ -78,9 +78,11 @@ def saliency(X, y=None, *, kind="fisher"):
 def select(scores, *, tol=None, ratio=None):
     """Return the boolean mask of the most salient features.
 
-    A feature whose score is not above :data:`SUPPORT_RTOL` times the largest
-    score (in particular a score of zero: a feature the data never use) is
-    never salient, whichever threshold is chosen.
+    With ``ratio`` (and with the default tolerance), a feature whose score is
+    not above :data:`SUPPORT_RTOL` times the largest score (in particular a
+    score of zero: a feature the data never use) is never salient; an
+    explicit ``tol`` is applied as given (``tol=0`` keeps every positive
+    score).
 
     Parameters
     ----------

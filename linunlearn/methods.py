@@ -449,6 +449,10 @@ def _deepclean(data, *, numeric, threshold=None, ratio=None, eps=1e-8,
     threshold : float >= 0, optional
         Select ``s_j > threshold``; default 1 (features the forgetting set
         uses more than the remaining set). Give ``threshold`` or ``ratio``.
+        Overlap features that both sets draw from one distribution have a
+        population ratio of exactly 1, so which of them pass the default
+        threshold is decided by sampling noise (about half of them, varying
+        from draw to draw); a threshold above 1 leaves them alone.
     ratio : float in (0, 1], optional
         Select the top ``ratio`` of the scores instead.
     eps : float > 0, default 1e-8
@@ -1164,7 +1168,7 @@ def _icu(data, *, numeric, epochs=100, lr=None, forget_weight=1.0,
     return _result(w, run, reason, analog=analog, forget_threshold=threshold,
                    n_active=int(active.sum()), left_at=left_at,
                    forgotten_at_end=forgotten,
-                   n_relearned=int(np.sum((left_at >= 0) & ~forgotten)))
+                   n_relearned=int(np.sum((left_at > 0) & ~forgotten)))
 
 
 # --------------------------------------------------------------------------

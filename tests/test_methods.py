@@ -437,11 +437,12 @@ def test_icu_active_set_shrinks_and_empties(overlap, start):
 def test_icu_reports_samples_relearned_after_they_left(overlap, start):
     # The analog and KL terms pull a sample that left back: the stop reason
     # says only that the active set is empty; the final state says the rest.
-    sol = lu.solve(overlap, "icu", init=start, forget_threshold=0.2, epochs=500)
+    sol = lu.solve(overlap, "icu", init=start, forget_threshold=0.3, epochs=500)
     final = (overlap.X_f @ sol.w - overlap.y_f) ** 2
     assert_allclose(sol.run.history["residuals"][-1], final, rtol=1e-12)
-    assert np.array_equal(sol.info["forgotten_at_end"], final >= 0.2)
-    relearned = (sol.info["left_at"] >= 0) & (final < 0.2)
+    assert np.array_equal(sol.info["forgotten_at_end"], final >= 0.3)
+    left = sol.info["left_at"]
+    relearned = (left > 0) & (final < 0.3)  # left_at 0: never active, not relearned
     assert sol.info["n_relearned"] == relearned.sum() > 0
 
 
