@@ -256,6 +256,8 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
                 break
             order = gen.permutation(n)
             for start in range(0, n, batch_size):
+                if step >= max_steps:  # the budget counts updates, not epochs
+                    break
                 rows = order[start:start + batch_size]
                 Xb = X[rows]
                 w -= lr * m * ((2.0 / len(rows)) * (Xb.T @ (Xb @ w - y[rows])))

@@ -395,3 +395,12 @@ def test_huge_step_counts():
                     gradient_descent_steps(X, y, w0, np.inf, lr=lr), rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="gradient ascent leave the floating-point range"):
         gradient_descent_steps(X, y, w0, 10 ** 6, lr=lr, ascent=True)
+
+
+def test_sgd_makes_exactly_max_steps_updates():
+    X, y, w0 = PROBLEMS["wide"]  # 4 rows, batches of 3: two updates per epoch
+    X = np.vstack([X, X[:2] + 0.1])
+    y = np.r_[y, y[:2]]
+    with pytest.warns(lu.NotConvergedWarning):
+        run = gradient_descent(X, y, w0, batch_size=3, max_steps=5, rng=0)
+    assert run.n_steps == 5 and run.steps[-1] == 5
