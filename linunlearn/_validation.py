@@ -49,6 +49,11 @@ def warn(message, category):
     warnings.warn(message, category, stacklevel=outermost + 1)
 
 
+#: Inputs are refused above this magnitude: their squares (in every loss and
+#: Gram product) would come within a factor 1e8 of double precision's range.
+MAX_ABS = 1e150
+
+
 def as_array(value, name, *, ndim, dtype=float, batched=False):
     """Return ``value`` as a finite real float ndarray with ``ndim`` dimensions.
 
@@ -79,8 +84,14 @@ def as_array(value, name, *, ndim, dtype=float, batched=False):
             f"{name} must have {expected} dimension(s), got shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    if dtype is float and not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    if dtype is float:
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+        largest = float(np.max(np.abs(array)))
+        if largest > MAX_ABS:
+            raise ValueError(f"{name} must have entries below {MAX_ABS:g} in absolute "
+                             f"value (losses and Gram matrices square them), got "
+                             f"{largest:.3g}: rescale it")
     return array
 
 

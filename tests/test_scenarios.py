@@ -318,3 +318,13 @@ def test_dataset_copies_its_arrays_and_makes_them_read_only():
 def test_random_sources_are_validated(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_entries_whose_squares_overflow_are_refused():
+    X = np.eye(2, 4) * 1e155
+    with pytest.raises(ValueError, match=r"X_r must have entries below 1e\+150"):
+        lu.Dataset(X, np.ones(2), np.eye(4)[2:3], np.ones(1))
+    with pytest.raises(ValueError, match=r"X must have entries below 1e\+150"):
+        lu.gradient_descent(X, np.ones(2), np.zeros(4))
+    with pytest.raises(ValueError, match=r"X must have entries below 1e\+150"):
+        lu.gradient_descent_steps(X * 1e45, np.ones(2), np.zeros(4), 3, lr=0.1)
