@@ -142,8 +142,18 @@ def _cmd_solve(args):
     return 0
 
 
+def _check_writable(path):
+    """Fail before a long run, not after it, when its output cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise ValueError(f"--json {path}: cannot write there ({folder} is not a "
+                         f"writable folder)")
+
+
 def _cmd_verify(args):
     from . import claims
+    if args.json:
+        _check_writable(args.json)
     if args.regime is not None and (args.claims or args.regimes):
         raise ValueError("--regime runs a whole family: it cannot be combined with "
                          "--claims or --regimes")
@@ -178,6 +188,9 @@ def _cmd_compare(args):
                                  or args.n_train is not None
                                  or args.n_features is not None):
         raise ValueError("--forget-class, --n-train and --n-features need --dataset")
+    if (args.data or args.dataset) and (args.regimes or args.trials is not None):
+        raise ValueError("--regimes and --trials are for the built-in regimes; "
+                         "--data and --dataset give one data set, run once")
     if args.data:
         data = _read_npz(args.data)
     elif args.dataset:
@@ -191,7 +204,7 @@ def _cmd_compare(args):
               f"{data.n_r} remaining and {data.n_f} forgetting samples, "
               f"{data.d} random features", file=sys.stderr)
     result = compare(args.regimes, data=data, methods=args.methods,
-                     n_trials=args.trials, seed=args.seed)
+                     n_trials=20 if args.trials is None else args.trials, seed=args.seed)
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=2)
         print()
@@ -244,7 +257,8 @@ def build_parser():
                                       "by Monte Carlo")
     p.add_argument("--claims", nargs="+", metavar="ID", help="e.g. C1 C5")
     p.add_argument("--regimes", nargs="+", metavar="NAME",
-                   help="default regimes to run (see --list)")
+                   help="default regimes to run: distinct, overlap, full-overlap, "
+                        "noisy-overlap, separate-teachers")
     p.add_argument("--precision", type=float, default=None,
                    help="target half-width of the confidence intervals, relative")
     p.add_argument("--trials", type=int, default=None,
@@ -281,8 +295,8 @@ def build_parser():
                    help="with --dataset: training samples (default 1000)")
     p.add_argument("--n-features", type=int, metavar="D",
                    help="with --dataset: random features (default 2000)")
-    p.add_argument("--trials", type=int, default=20,
-                   help="Monte Carlo draws per regime")
+    p.add_argument("--trials", type=int,
+                   help="Monte Carlo draws per regime (default 20)")
     p.add_argument("--seed", type=_seed, default=0)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="machine-readable output")

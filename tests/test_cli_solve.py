@@ -211,3 +211,15 @@ def test_warnings_are_one_plain_line(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert lines and all(line.startswith("linunlearn solve: IllConditionedWarning: ")
                          for line in lines)
+
+
+def test_verify_json_folder_is_checked_before_the_run(capsys):
+    assert "cannot write there" in _exit_message(
+        ["verify", "--claims", "C1", "--json", "/nonexistent-folder/x.json"], capsys)
+
+
+def test_compare_options_that_do_not_apply_to_one_data_set(tmp_path, capsys):
+    path, _ = _user_arrays(tmp_path)
+    for extra in (["--trials", "3"], ["--regimes", "overlap"]):
+        assert "--data and --dataset give one data set" in _exit_message(
+            ["compare", "--data", str(path), *extra], capsys)
