@@ -1483,6 +1483,34 @@ def check_c4_distinct_features():
     return out
 
 
+def _c5_identities(remaining_sees_b=False):
+    """C5(i)'s two identities on block matrices, as ``check_identity`` arguments.
+
+    ``remaining_sees_b=True`` gives ``X_r`` a nonzero ``B`` block, where the
+    identities are false (the tests feed that to ``check_identity``).
+    """
+    da, do, db, nr, nf = _dims("a o b n_r n_f")
+    XrA, XrO = sp.MatrixSymbol("X_rA", nr, da), sp.MatrixSymbol("X_rO", nr, do)
+    XrB = sp.MatrixSymbol("X_rB", nr, db) if remaining_sees_b else sp.ZeroMatrix(nr, db)
+    XfO, XfB = sp.MatrixSymbol("X_fO", nf, do), sp.MatrixSymbol("X_fB", nf, db)
+    a, o, b = (sp.MatrixSymbol(v, k, 1) for v, k in (("a", da), ("o", do), ("b", db)))
+    yr, yf = sp.MatrixSymbol("y_r", nr, 1), sp.MatrixSymbol("y_f", nf, 1)
+    Xrp = sp.MatrixSymbol("X_r^+", da + do + db, nr)
+    Xr = sp.BlockMatrix([[XrA, XrO, XrB]])
+    Xf = sp.BlockMatrix([[sp.ZeroMatrix(nf, da), XfO, XfB]])
+    kept = sp.BlockMatrix([[a], [o], [sp.ZeroMatrix(db, 1)]])  # 1_{S_r} * w_o
+    w_o = sp.BlockMatrix([[a], [o], [b]])
+    interpolation = [(yr, sp.block_collapse(Xr * w_o)), (yf, XfO * o + XfB * b)]
+    move = sp.block_collapse(Xrp * (yr - sp.block_collapse(Xr * kept)))
+    residual = sp.block_collapse(Xf * kept) - yf + XfB * b
+    return [("C5.rbm_reset_stays.matrix_symbols",
+             "X_r^+ (y_r - X_r (1_{S_r} * w_o)) = 0: RBM's reset already fits D_r",
+             move, sp.ZeroMatrix(da + do + db, 1), interpolation),
+            ("C5.rbm_unlearning_residual.matrix_symbols",
+             "X_f (1_{S_r} * w_o) - y_f = -X_{f,B} w_{o,B}",
+             residual, sp.ZeroMatrix(nf, 1), interpolation)]
+
+
 def check_c5_rbm_forgets_the_forgetting_only_block():
     r"""C5(i): at an interpolating ``w_o``, ``w_rbm = 1_{S_r} * w_o`` and
     ``X_f w_rbm - y_f = -X_{f,B} w_{o,B}``.
@@ -1508,27 +1536,9 @@ def check_c5_rbm_forgets_the_forgetting_only_block():
     >>> {r.verdict for r in check_c5_rbm_forgets_the_forgetting_only_block()}
     {'proved'}
     """
-    da, do, db, nr, nf = _dims("a o b n_r n_f")
-    XrA, XrO = sp.MatrixSymbol("X_rA", nr, da), sp.MatrixSymbol("X_rO", nr, do)
-    XfO, XfB = sp.MatrixSymbol("X_fO", nf, do), sp.MatrixSymbol("X_fB", nf, db)
-    a, o, b = (sp.MatrixSymbol(v, k, 1) for v, k in (("a", da), ("o", do), ("b", db)))
-    yr, yf = sp.MatrixSymbol("y_r", nr, 1), sp.MatrixSymbol("y_f", nf, 1)
-    Xrp = sp.MatrixSymbol("X_r^+", da + do + db, nr)
-    Xr = sp.BlockMatrix([[XrA, XrO, sp.ZeroMatrix(nr, db)]])
-    Xf = sp.BlockMatrix([[sp.ZeroMatrix(nf, da), XfO, XfB]])
-    kept = sp.BlockMatrix([[a], [o], [sp.ZeroMatrix(db, 1)]])  # 1_{S_r} * w_o
-    interpolation = [(yr, XrA * a + XrO * o), (yf, XfO * o + XfB * b)]
-    move = sp.block_collapse(Xrp * (yr - sp.block_collapse(Xr * kept)))
-    out = [check_identity(move, sp.ZeroMatrix(da + do + db, 1),
-                          name="C5.rbm_reset_stays.matrix_symbols",
-                          statement="X_r^+ (y_r - X_r (1_{S_r} * w_o)) = 0: RBM's reset "
-                                    "already fits D_r",
-                          assumptions=interpolation)]
-    residual = sp.block_collapse(Xf * kept) - yf + XfB * b
-    out.append(check_identity(residual, sp.ZeroMatrix(nf, 1),
-                              name="C5.rbm_unlearning_residual.matrix_symbols",
-                              statement="X_f (1_{S_r} * w_o) - y_f = -X_{f,B} w_{o,B}",
-                              assumptions=interpolation))
+    out = [check_identity(lhs, rhs, name=name, statement=statement,
+                          assumptions=assumptions)
+           for name, statement, lhs, rhs, assumptions in _c5_identities()]
     for seed, (n_r, n_f, a_, o_, b_) in enumerate([(2, 1, 2, 1, 2), (1, 2, 1, 2, 2)]):
         Xr_ = _rational_matrix(1700 + seed, n_r, a_ + o_).row_join(sp.zeros(n_r, b_))
         Xf_ = sp.zeros(n_f, a_).row_join(_rational_matrix(1800 + seed, n_f, o_ + b_))
