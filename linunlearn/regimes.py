@@ -791,12 +791,7 @@ def _golden_ul_expectation(scenario):
         only_f = scenario.support_f & ~scenario.support_r
         return float(np.sum((scenario.scale * scenario.w_f_star)[only_f] ** 2)
                      + scenario.sigma ** 2)
-    from . import theory
-    used = scenario.support_r | scenario.support_f
-    w_f = None if scenario.shared_teacher else scenario.w_f_star[used]
-    return theory.expected_golden_unlearning_loss(
-        scenario.d_r, scenario.d_f, scenario.d_lap, scenario.n_r,
-        scenario.w_r_star[used], w_f, sigma=scenario.sigma)
+    return _claims._golden_ul_theory(scenario)
 
 
 def _mc_only(statement, why):
@@ -812,7 +807,7 @@ _FINDINGS = ("C5-keeps-overlap", "C5-disparity", "C5-disparity-salun", "C8-trade
              "C8-gap")
 
 
-def _paper_entries(regime, *, reasons=None):
+def _paper_entries(regime):
     """The paper's claims on ``regime``, gated by :func:`premise`.
 
     C2's exact expectation comes from :func:`_golden_ul_expectation`; where
@@ -821,7 +816,7 @@ def _paper_entries(regime, *, reasons=None):
     s = regime.scenario
     out = []
     for key, claim in _claims.CLAIMS.items():
-        reason = (reasons or {}).get(key) or premise(key, s)
+        reason = premise(key, s)
         if key in _FINDINGS:
             claim = replace(claim, expected="depends")
         inexact = premise("C2.golden_unlearning_loss", s)
@@ -838,12 +833,15 @@ def _paper_entries(regime, *, reasons=None):
     return out
 
 
-def _ridge_claim(claim, lam):
-    """The paper's claim with every statistic fed the ridge models (see :func:`ridge_claim_models`)."""
-    models = functools.partial(ridge_claim_models, lam=lam)
+def _with_models(claim, models, *, keep_theory, **changes):
+    """The claim with every statistic fed ``models`` (a model provider).
+
+    ``keep_theory=False`` leaves out the ``theory`` checks, whose exact
+    expectations hold for the paper's golden model only.
+    """
     checks = tuple(replace(c, statistic=functools.partial(c.statistic, models=models))
-                   for c in claim.checks if c.kind != "theory")
-    return replace(claim, checks=checks)
+                   for c in claim.checks if keep_theory or c.kind != "theory")
+    return replace(claim, checks=checks, **changes)
 
 
 #: Under ridge, the paper's claims that theory predicts to fail, or that are
@@ -872,7 +870,8 @@ def _ridge_entries(lam, support_regime="overlap"):
                                "identity", "||w_ft - X_r^+ y_r - (I - P_r) w_o|| / "
                                "||w_o|| <= tol (P_r via numpy pinv)", tol),))
         else:
-            claim = _ridge_claim(claim, lam)
+            claim = _with_models(claim, functools.partial(ridge_claim_models, lam=lam),
+                                 keep_theory=False)
         if claim.id in _RIDGE_FINDINGS:
             claim = replace(claim, expected="depends")
         entries.append(_Entry(claim, regime, reason))
@@ -974,10 +973,9 @@ def _early_entries(pre_steps):
     p = functools.partial
     out = []
     for key, claim in _claims.CLAIMS.items():
-        checks = tuple(replace(c, statistic=p(c.statistic, models=models))
-                       for c in claim.checks)
-        claim = replace(claim, checks=checks, statement=f"{claim.statement} (after "
-                        f"k = {EARLY_BUDGET} fine-tuning steps)")
+        claim = _with_models(claim, models, keep_theory=True,  # golden is the paper's
+                             statement=f"{claim.statement} (after k = {EARLY_BUDGET} "
+                                       f"fine-tuning steps)")
         # With a converged w_o the paper's identities survive early stopping;
         # from an early-stopped w_o they are findings.
         if key in _FINDINGS or pre_steps is not None:
