@@ -80,7 +80,7 @@ import inspect
 import numpy as np
 
 from . import masks
-from ._validation import (LinunlearnWarning, as_array, as_generator, check_float,
+from ._validation import (LinunlearnWarning, as_generator, check_float,
                           check_int, check_option, warn)
 from .simulate import GDRun, gradient_descent, gradient_descent_steps, smoothness
 from .solutions import register_method
@@ -132,21 +132,6 @@ _ADVICE = (
 # shared pieces
 
 
-def _wshape(data):
-    """Shape of the weights: (d,), or (d, k) for k outputs."""
-    return (data.d, *data.y_r.shape[1:])
-
-
-def _weights(value, name, data):
-    """``value`` as weights of the data's shape, or a ValueError naming ``name``."""
-    shape = _wshape(data)
-    w = as_array(value, name, ndim=(1, 2))
-    if w.shape != shape:
-        raise ValueError(f"{name} must have shape {shape} (one column per "
-                         f"output), got {w.shape}")
-    return w
-
-
 def _pinv(rows, r):
     """``X^+ r`` for ``r`` of shape (n,) or (n, k) (``RowSpace`` stacks outputs first)."""
     return rows.pinv(r.T).T
@@ -155,9 +140,9 @@ def _pinv(rows, r):
 def _start(data, numeric, init):
     """Return the starting model: ``init``, or the pretrained model."""
     if init is not None:
-        return _weights(init, "init", data).copy()
+        return data.as_weights(init, "init").copy()
     if numeric:
-        return gradient_descent(data.X, data.y, np.zeros(_wshape(data))).w
+        return gradient_descent(data.X, data.y, np.zeros(data.w_shape)).w
     return _pinv(data.rows[0], data.y)
 
 
@@ -539,9 +524,9 @@ def _regularised(data, name, numeric, alpha, steps, lr, gtol, max_steps,
     if name == "kl_ft":
         if isinstance(reference, str):
             check_option(reference, "reference", ("zero",))
-            w_ref = np.zeros(_wshape(data))
+            w_ref = np.zeros(data.w_shape)
         else:
-            w_ref = _weights(reference, "reference", data)
+            w_ref = data.as_weights(reference, "reference")
         info["reference"] = "zero" if isinstance(reference, str) else "array"
         terms = [(1.0, data.X_r, data.y_r), (alpha, data.X_f, data.X_f @ w_ref)]
     elif name == "ce_ft":
@@ -1222,7 +1207,7 @@ def _minnorm_og(data, *, numeric, init=None):
     if not numeric:
         w = rows_r.project(w_o.T).T + _pinv(rows_r, data.y_r - data.X_r @ w_o)
         return _result(w, None, "closed_form", uses_forget_data=False)
-    zeros = np.zeros(_wshape(data))
+    zeros = np.zeros(data.w_shape)
     proj = gradient_descent(data.X_r, data.X_r @ w_o, zeros, monitors=_monitors(data))
     run = gradient_descent(data.X_r, data.y_r, proj.w, monitors=_monitors(data))
     return _result(run.w, run, run.stop_reason, uses_forget_data=False)

@@ -26,7 +26,6 @@ and are absent without them.
 import numpy as np
 
 from ._linalg import mv
-from ._validation import as_array
 from .scenarios import Dataset
 
 __all__ = ["evaluate", "average_gap", "mia_efficacy", "METRICS", "MIA_RTOL"]
@@ -184,10 +183,7 @@ def evaluate(data, w):
     """
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a linunlearn.Dataset, got {type(data).__name__}")
-    shape = (data.d, *data.y_r.shape[1:])
-    w = as_array(w, "w", ndim=(1, 2))
-    if w.shape != shape:
-        raise ValueError(f"w must have shape {shape}, got {w.shape}")
+    w = data.as_weights(w)
     metrics = _metrics(data.outputs_first, w.T, outputs=data.n_outputs is not None)
     return {k: float(v) for k, v in metrics.items()}
 

@@ -155,8 +155,8 @@ class Dataset:
         if self.w_f_star is not None and self.w_r_star is None:
             raise ValueError("w_f_star needs w_r_star (give both teachers, or "
                              "only w_r_star for a shared teacher)")
-        for name, shape in (("w_r_star", (d, *self.y_r.shape[1:])),
-                            ("w_f_star", (d, *self.y_r.shape[1:])), ("scale", (d,))):
+        for name, shape in (("w_r_star", self.w_shape), ("w_f_star", self.w_shape),
+                            ("scale", (d,))):
             value = getattr(self, name)
             if value is not None:
                 value = as_array(value, name, ndim=(1, 2))
@@ -203,6 +203,18 @@ class Dataset:
     def d(self):
         """Number of features."""
         return self.X_r.shape[1]
+
+    @property
+    def w_shape(self):
+        """Shape of a weight vector for this data set: (d,), or (d, k) for k outputs."""
+        return (self.d, *self.y_r.shape[1:])
+
+    def as_weights(self, value, name="w"):
+        """``value`` as weights of shape :attr:`w_shape`, or an error naming ``name``."""
+        w = as_array(value, name, ndim=(1, 2))
+        if w.shape != self.w_shape:
+            raise ValueError(f"{name} must have shape {self.w_shape}, got {w.shape}")
+        return w
 
     @property
     def n_outputs(self):

@@ -194,7 +194,7 @@ def _numeric(data, method, mask, semantics, gd):
     """Gradient-descent runs, stage by stage, as the paper trains."""
     monitors = {"remaining_loss": (data.X_r, data.y_r),
                 "unlearning_loss": (data.X_f, data.y_f)}
-    zeros = np.zeros((data.d, *data.y_r.shape[1:]))
+    zeros = np.zeros(data.w_shape)
     if mask is not None:
         mask = mask.reshape(mask.shape + (1,) * (zeros.ndim - 1))
     if method == "golden":
