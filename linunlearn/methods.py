@@ -420,10 +420,12 @@ def _deepclean(data, *, numeric, threshold=None, ratio=None, eps=1e-8,
 
     .. math:: w = w_0 + X_{r,m}^+ (y_r - X_r w_0), \\quad w_0 = (1 - m) \\odot w_o,
 
-    ``X_{r,m}`` the columns of ``X_r`` in the mask. When the remaining data
-    barely use the selected features this problem is overdetermined and the
-    limit is its least-squares solution (the model then does not interpolate
-    ``D_r``).
+    ``X_{r,m}`` the columns of ``X_r`` in the mask. If ``w_o`` interpolates
+    ``D_r`` this problem is consistent (``w_o`` solves it), and when
+    ``X_{r,m}`` has full column rank (fewer selected features than remaining
+    samples) ``w_o`` is its only solution: DeepClean then returns ``w_o`` and
+    forgets nothing, as on the bundled digits with random features. Otherwise
+    the limit is the least-squares solution closest to the reset.
 
     Parameters
     ----------

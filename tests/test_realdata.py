@@ -89,3 +89,15 @@ def test_pixel_features_and_validation():
         rd.one_hot([0, 3], 3)
     with pytest.raises(ValueError, match="X_f must have 3 columns"):
         rd.feature_overlap(np.ones((2, 3)), np.ones((2, 4)))
+
+
+def test_deepclean_restores_the_pretrained_model_when_the_remaining_data_pin_it(problem):
+    # Fewer selected features than remaining samples, full column rank, and w_o
+    # fits D_r: refitting the reset weights on D_r gives them back exactly.
+    data = problem.dataset()
+    sol = lu.solve(data, "deepclean")
+    selected = sol.info["n_selected"]
+    assert 0 < selected < data.n_r
+    assert np.linalg.matrix_rank(data.X_r[:, sol.mask]) == selected
+    w_o = lu.solve(data, "pretrained").w
+    assert_allclose(sol.w, w_o, rtol=0, atol=1e-8 * np.abs(w_o).max())
