@@ -22,10 +22,10 @@ import numpy as np
 from . import montecarlo
 from ._linalg import mv
 from ._validation import LinunlearnWarning, check_float, check_int, warn
-from .metrics import _metrics, average_gap
+from .metrics import average_gap, evaluate
 from .scenarios import Scenario
 from .simulate import gradient_descent_steps
-from .solutions import _closed_form, _mask_for
+from .solutions import closed_form, mask_for
 
 __all__ = ["Regime", "Check", "Claim", "CheckResult", "ClaimResult", "Report",
            "CLAIMS", "DEFAULT_REGIMES", "DEFAULT_MASKS", "PARTIAL_FBM",
@@ -152,9 +152,9 @@ def mask_options(method, fbm=None):
 
 
 def _models(batch, *methods, fbm=None):
-    masks = {m: _mask_for(batch, m, mask_options(m, fbm))
+    masks = {m: mask_for(batch, m, **mask_options(m, fbm))
              for m in methods if m in ("rbm", "fbm")}
-    return {m: _closed_form(batch, m, *masks.get(m, (None, "reset"))) for m in methods}
+    return {m: closed_form(batch, m, *masks.get(m, (None, "reset"))) for m in methods}
 
 
 def _norm(x):
@@ -227,8 +227,8 @@ def stat_rbm_forgets_more(batch, models=None):
 def stat_rbm_keeps_overlap(batch, models=None):
     """C5: remaining test loss of RBM minus that of FBM."""
     w = (models or _models)(batch, "rbm", "fbm")
-    return (_metrics(batch, w["rbm"])["test_remaining_loss"]
-            - _metrics(batch, w["fbm"])["test_remaining_loss"])
+    return (evaluate(batch, w["rbm"])["test_remaining_loss"]
+            - evaluate(batch, w["fbm"])["test_remaining_loss"])
 
 
 def stat_rbm_disparity(batch, fbm=None, models=None):
@@ -237,9 +237,9 @@ def stat_rbm_disparity(batch, fbm=None, models=None):
     ``fbm``: FBM's mask options (default :data:`DEFAULT_MASKS`).
     """
     w = (models or _models)(batch, "rbm", "fbm", "golden", fbm=fbm)
-    golden = _metrics(batch, w["golden"])
-    return (average_gap(_metrics(batch, w["rbm"]), golden)
-            - average_gap(_metrics(batch, w["fbm"]), golden))
+    golden = evaluate(batch, w["golden"])
+    return (average_gap(evaluate(batch, w["rbm"]), golden)
+            - average_gap(evaluate(batch, w["fbm"]), golden))
 
 
 def stat_rbm_vs_finetune(batch, models=None):
@@ -452,7 +452,7 @@ class Check:
             n = montecarlo.trials_for_precision(x, precision, scale=theory)
             if n > len(x):
                 x = run(n)
-        est = montecarlo.estimate(x)
+        est = montecarlo.confidence_interval(x)
         allowed = max(precision * abs(theory), ZERO_ATOL)
         half = (est.high - est.low) / 2
         verdict = ("fails" if not est.low <= theory <= est.high else
@@ -463,13 +463,13 @@ class Check:
 
     def _sign(self, run, trials, common):
         x = run(trials or 200)
-        if trials is None and not _sign_settled(montecarlo.estimate(x)):
+        if trials is None and not _sign_settled(montecarlo.confidence_interval(x)):
             # Enough trials for a half-width of half the mean's size, which
             # then excludes zero (capped: a mean of zero is never settled).
             n = montecarlo.trials_for_precision(x, 0.5, scale=np.mean(x), maximum=20000)
             if n > len(x):
                 x = run(n)
-        est = montecarlo.estimate(x)
+        est = montecarlo.confidence_interval(x)
         positive, nonpositive = est.low > ZERO_ATOL, est.high <= ZERO_ATOL
         if self.kind == "positive":
             verdict = "holds" if positive else "fails" if nonpositive else "inconclusive"
@@ -487,7 +487,7 @@ class Check:
         for name, want in self.trend:
             j = PATH_COMPONENTS.index(name)
             for i in range(steps.shape[1]):
-                e = montecarlo.estimate(want * steps[:, i, j])
+                e = montecarlo.confidence_interval(want * steps[:, i, j])
                 verdicts.append("holds" if e.low > ZERO_ATOL else
                                 "fails" if e.high <= ZERO_ATOL else "inconclusive")
         means = x.mean(axis=0)
@@ -504,8 +504,7 @@ class Check:
 
 
 def _summary(est):
-    return {"mean": est.mean, "low": est.low, "high": est.high,
-            "std_error": est.std_error, "confidence": est.confidence}
+    return est.to_dict()
 
 
 def _sign_settled(est):

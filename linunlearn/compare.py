@@ -250,16 +250,16 @@ def _latex_cell(cell):
 
 def _cell(values, column, confidence):
     """The :class:`Cell` of one column over the trials."""
-    from .montecarlo import estimate
+    from .montecarlo import confidence_interval
     values = np.asarray(values, dtype=float)
     if column == "time_ms":
         return Cell(float(values.mean()), n_trials=len(values),
                     median=float(np.median(values)), minimum=float(values.min()))
     if len(values) == 1:
         return Cell(float(values[0]))
-    e = estimate(values, confidence)
+    e = confidence_interval(values, confidence)
     lo, hi = _RANGES.get(column, _NON_NEGATIVE)
-    return Cell(e.mean, max(e.low, lo), min(e.high, hi), len(values))
+    return Cell(e.estimate, max(e.low, lo), min(e.high, hi), len(values))
 
 
 def _latex_escape(text):

@@ -57,10 +57,10 @@ import numpy as np
 
 from . import __version__, montecarlo
 from ._validation import check_int
-from .metrics import _metrics
+from .metrics import evaluate
 from .scenarios import Scenario
 from .simulate import gradient_descent
-from .solutions import PAPER_METHODS, _closed_form, _mask_for, available_methods, solve
+from .solutions import PAPER_METHODS, available_methods, closed_form, mask_for, solve
 
 __all__ = ["FIGURES", "FigureSpec", "WriteResult", "write_figures", "STYLE",
            "METHOD_STYLE", "VERDICT_COLOURS", "GEOMETRY_COLOURS", "THEORY_STYLE",
@@ -399,9 +399,9 @@ def _paper_metrics(batch):
     """
     out = []
     for method in PAPER_METHODS:
-        mask, semantics = (_mask_for(batch, method, {}) if method in ("rbm", "fbm")
+        mask, semantics = (mask_for(batch, method) if method in ("rbm", "fbm")
                            else (None, "reset"))
-        metrics = _metrics(batch, _closed_form(batch, method, mask, semantics))
+        metrics = evaluate(batch, closed_form(batch, method, mask, semantics))
         out.append(np.stack([metrics[k] for k in _SWEEP_METRICS], axis=-1))
     return np.stack(out, axis=1)
 
@@ -461,8 +461,8 @@ def _sweep(name, parameter, x, scenarios, n_trials, seed, progress, setting):
                                        montecarlo.seed_sequence(seed, name, f"{ratio:g}"))
         for j in range(len(PAPER_METHODS)):
             for k in range(2):
-                e = montecarlo.estimate(values[:, j, k])
-                mean[i, j, k], low[i, j, k], high[i, j, k] = e.mean, e.low, e.high
+                e = montecarlo.confidence_interval(values[:, j, k])
+                mean[i, j, k], low[i, j, k], high[i, j, k] = e.estimate, e.low, e.high
         ul, test_r = _golden_expectations(scenario)
         for m in ("golden", "projection"):
             theory[m, "unlearning_loss"][i] = ul

@@ -1,4 +1,10 @@
-"""Losses and unlearning metrics (THEORY.md section 3).
+"""Losses and unlearning metrics (docs/theory.md, section 3).
+
+squared_loss    ``(1/n) ||X w - y||^2`` (summed over outputs), on stacks of problems
+evaluate        every metric of weights on a Dataset (floats) or a DatasetBatch (arrays)
+average_gap     mean absolute metric difference to a reference (the golden model)
+mia_efficacy    share of targets a calibrated loss-threshold attack calls non-members
+METRICS         the metric names, in table order
 
 ================================  ===============================================
 key                               meaning
@@ -26,9 +32,11 @@ and are absent without them.
 import numpy as np
 
 from ._linalg import mv
-from .scenarios import Dataset
+from ._validation import as_array
+from .scenarios import Dataset, DatasetBatch
 
-__all__ = ["evaluate", "average_gap", "mia_efficacy", "METRICS", "MIA_RTOL"]
+__all__ = ["squared_loss", "evaluate", "average_gap", "mia_efficacy", "METRICS",
+           "MIA_RTOL"]
 
 #: Every metric :func:`evaluate` can report, in table order.
 METRICS = ("remaining_loss", "unlearning_loss", "test_remaining_loss",
@@ -45,19 +53,69 @@ METRICS = ("remaining_loss", "unlearning_loss", "test_remaining_loss",
 MIA_RTOL = float(np.sqrt(np.finfo(float).eps))
 
 
-def _mse(X, y, w):
+def squared_loss(X, y, w):
+    """Return the mean squared loss ``(1/n) ||X w - y||^2`` of each problem of a stack.
+
+    Parameters
+    ----------
+    X : ndarray of shape (..., n, d)
+    y : ndarray of shape (..., n), or (..., n, k) for ``k`` outputs
+        Labels with one axis fewer than ``X`` are one output per problem;
+        labels with as many axes hold ``k`` outputs on their last axis, whose
+        squared residuals are summed (the Frobenius norm).
+    w : ndarray of shape (..., d), or (..., d, k) for ``k`` outputs
+
+    Returns
+    -------
+    ndarray of shape (...)
+        A 0-d array for a single problem.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> float(squared_loss(X, np.array([1.0, 0.0]), np.array([0.0, 1.0])))
+    2.5
+    >>> squared_loss(np.stack([X, X]), np.zeros((2, 2)), np.array([[1.0, 0.0], [0.0, 0.0]]))
+    array([0.5, 0. ])
+    >>> float(squared_loss(X, np.eye(2), np.eye(2)))   # two outputs
+    0.5
+    """
+    outputs = np.ndim(y) == np.ndim(X)
+    core = 2 if outputs else 1
+    if np.ndim(X) < 2 or np.ndim(y) < core or np.ndim(w) < core:
+        raise ValueError(f"squared_loss needs X of shape (..., n, d), y of shape "
+                         f"(..., n) or (..., n, k) and w of shape (..., d) or "
+                         f"(..., d, k); got {np.shape(X)}, {np.shape(y)}, {np.shape(w)}")
+    if outputs:  # output by output (X shared), so the total is exactly their sum
+        r = mv(X[..., None, :, :], np.swapaxes(w, -1, -2)) - np.swapaxes(y, -1, -2)
+        return np.sum(np.mean(r ** 2, axis=-1), axis=-1)
     r = mv(X, w) - y
     return np.mean(r ** 2, axis=-1)
 
 
 def _attack_loss(X, y, w):
-    """Per-sample squared residuals, with round-off residuals (:data:`MIA_RTOL`) set to 0."""
+    """Per-sample squared residuals (summed over outputs), round-off set to 0.
+
+    A residual entry counts as round-off (:data:`MIA_RTOL`) relative to
+    ``|y_i| + ||x_i|| ||w||`` (per output column).
+    """
+    if y.ndim == X.ndim:  # (..., n, k): k outputs
+        r = X @ w - y
+        size = (np.abs(y) + np.linalg.norm(X, axis=-1)[..., None]
+                * np.linalg.norm(w, axis=-2)[..., None, :])
+        return np.sum(np.where(np.abs(r) <= MIA_RTOL * size, 0.0, r) ** 2, axis=-1)
     r = mv(X, w) - y
     size = np.abs(y) + np.linalg.norm(X, axis=-1) * np.linalg.norm(w, axis=-1)[..., None]
     return np.where(np.abs(r) <= MIA_RTOL * size, 0.0, r) ** 2
 
 
 def _population(data, w, support, w_star):
+    """Exact population loss ``sum_{j in S} s_j^2 (w - w*)_j^2 + sigma^2`` (per output)."""
+    if w.ndim == 2 and data.w_r_star.ndim == 2:  # (d, k): k outputs, summed
+        e = (w - w_star) * data.scale[:, None]
+        return np.sum(np.sum(np.where(support[:, None], e ** 2, 0.0), axis=0)
+                      + data.sigma ** 2)
     e = (w - w_star) * data.scale
     return np.sum(np.where(support, e ** 2, 0.0), axis=-1) + data.sigma ** 2
 
@@ -118,48 +176,41 @@ def mia_efficacy(member_losses, nonmember_losses, target_losses):
     return np.mean(target_losses > tau, axis=-1)
 
 
-def _metrics(data, w, *, outputs=False):
-    """All metrics as arrays; works on a Dataset or a batch of them.
-
-    ``outputs=True``: the leading axis of ``w`` and of the labels holds the
-    outputs of one multi-output problem; losses add up over it.
-    """
-    total = (lambda a: np.sum(a, axis=0)) if outputs else (lambda a: a)  # noqa: E731
-    out = {"remaining_loss": total(_mse(data.X_r, data.y_r, w)),
-           "unlearning_loss": total(_mse(data.X_f, data.y_f, w))}
+def _metrics(data, w):
+    """All metrics as arrays; works on a Dataset (any labels) or a batch of them."""
+    out = {"remaining_loss": squared_loss(data.X_r, data.y_r, w),
+           "unlearning_loss": squared_loss(data.X_f, data.y_f, w)}
     if data.has_population:
         test_r = _population(data, w, data.support_r, data.w_r_star)
         test_f = _population(data, w, data.support_f, data.w_f_star)
     elif data.X_test_r is not None and data.X_test_f is not None:
-        test_r = _mse(data.X_test_r, data.y_test_r, w)
-        test_f = _mse(data.X_test_f, data.y_test_f, w)
+        test_r = squared_loss(data.X_test_r, data.y_test_r, w)
+        test_f = squared_loss(data.X_test_f, data.y_test_f, w)
     else:
         test_r = test_f = None
     if test_r is not None:
-        test_r, test_f = total(test_r), total(test_f)
         n_r, n_f = data.X_r.shape[-2], data.X_f.shape[-2]
         out["test_remaining_loss"] = test_r
         out["test_forgetting_loss"] = test_f
         out["test_loss"] = (n_r * test_r + n_f * test_f) / (n_r + n_f)
     if data.X_test_r is not None:
-        sq = lambda X, y: total(_attack_loss(X, y, w))  # noqa: E731
-        out["mia_efficacy"] = mia_efficacy(sq(data.X_r, data.y_r),
-                                           sq(data.X_test_r, data.y_test_r),
-                                           sq(data.X_f, data.y_f))
+        out["mia_efficacy"] = mia_efficacy(_attack_loss(data.X_r, data.y_r, w),
+                                           _attack_loss(data.X_test_r, data.y_test_r, w),
+                                           _attack_loss(data.X_f, data.y_f, w))
     return out
 
 
 def evaluate(data, w):
-    """Return the metrics of weights ``w`` on a data set.
+    """Return the metrics of weights ``w`` on a data set, or on a batch of them.
 
     Parameters
     ----------
-    data : Dataset
-    w : ndarray of shape (d,), or (d, k) for ``k`` outputs
+    data : Dataset or DatasetBatch
+    w : ndarray of shape (d,), or (d, k) for ``k`` outputs; (trials, d) for a batch
 
     Returns
     -------
-    dict of str to float
+    dict of str to float (to ndarray of shape (trials,) for a batch)
         The keys of :data:`METRICS` that the data allow: always
         ``"remaining_loss"`` and ``"unlearning_loss"``; the test losses with a
         population model or held-out sets; ``"mia_efficacy"`` with a held-out
@@ -168,7 +219,8 @@ def evaluate(data, w):
     Raises
     ------
     TypeError
-        ``data`` not a :class:`~linunlearn.Dataset`, ``w`` not numeric.
+        ``data`` not a :class:`~linunlearn.Dataset` or
+        :class:`~linunlearn.DatasetBatch`, ``w`` not numeric.
     ValueError
         ``w`` of the wrong shape, or not finite.
 
@@ -180,12 +232,21 @@ def evaluate(data, w):
     >>> m = evaluate(data, solve(data, "finetune").w)
     >>> m["remaining_loss"] < 1e-20, m["unlearning_loss"] < 1e-20
     (True, True)
+    >>> batch = Scenario.overlapping(8, 6, 2, 3, 2).sample_batch(np.random.SeedSequence(0).spawn(4))
+    >>> evaluate(batch, np.zeros((4, 12)))["unlearning_loss"].shape
+    (4,)
     """
+    if isinstance(data, DatasetBatch):
+        w = as_array(w, "w", ndim=2)
+        if w.shape != (data.n_trials, data.d):
+            raise ValueError(f"w must have shape {(data.n_trials, data.d)} (one weight "
+                             f"vector per trial), got {w.shape}")
+        return _metrics(data, w)
     if not isinstance(data, Dataset):
-        raise TypeError(f"data must be a linunlearn.Dataset, got {type(data).__name__}")
+        raise TypeError(f"data must be a linunlearn.Dataset or DatasetBatch, got "
+                        f"{type(data).__name__}")
     w = data.as_weights(w)
-    metrics = _metrics(data.outputs_first, w.T, outputs=data.n_outputs is not None)
-    return {k: float(v) for k, v in metrics.items()}
+    return {k: float(v) for k, v in _metrics(data, w).items()}
 
 
 def average_gap(metrics, reference):

@@ -1,27 +1,34 @@
-"""Batched, reproducible Monte Carlo over draws of a scenario.
+"""Batched, reproducible Monte Carlo over draws of a scenario, and confidence intervals.
+
+ConfidenceInterval      a mean with its two-sided Student-t interval (the one
+                        interval type of the package: claims, compare, figures)
+confidence_interval     the ConfidenceInterval of samples (vectorised over columns)
+seed_sequence           the SeedSequence of a labelled stream (a claim, a regime, ...)
+run_trials              a statistic on independent draws of a scenario, batched
+trials_for_precision    how many trials give an interval of a given half-width
+make_executor           a process pool for ``workers > 1``
+CONFIDENCE              the confidence level of every interval the verifier reports
 
 Trial ``i`` of a run always uses the ``i``-th child of one
 :class:`numpy.random.SeedSequence`, so results do not depend on how trials are
 split into batches or spread over worker processes. Trials are stacked into a
-:class:`DatasetBatch` (arrays of shape ``(trials, n, d)``) and every closed
-form and metric runs on the whole stack at once.
+:class:`linunlearn.scenarios.DatasetBatch` (arrays of shape ``(trials, n, d)``)
+and every closed form and metric runs on the whole stack at once.
 """
 
 import warnings
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import scipy.stats
 from threadpoolctl import threadpool_limits
 
-from .scenarios import _row_spaces
 from ._validation import check_float, check_int, warn
 
-__all__ = ["DatasetBatch", "Estimate", "estimate", "seed_sequence",
-           "sample_batch", "run_trials", "CONFIDENCE"]
+__all__ = ["ConfidenceInterval", "confidence_interval", "seed_sequence",
+           "run_trials", "trials_for_precision", "make_executor", "CONFIDENCE"]
 
 #: Two-sided confidence level of every interval the verifier reports. With a
 #: few dozen intervals per run, 99.9% keeps the chance that any true claim is
@@ -32,47 +39,78 @@ _CHUNK = 250  # trials per batch: memory stays near 250 * n * d floats
 
 
 @dataclass(frozen=True)
-class Estimate:
-    """A Monte Carlo mean with a confidence interval.
+class ConfidenceInterval:
+    """A Monte Carlo mean with a two-sided confidence interval.
+
+    The shape of :class:`scipy.stats._common.ConfidenceInterval` (``low``,
+    ``high``) with the estimate it is built around and the trials behind it.
+    Every field may be an array (one interval per column of the samples).
 
     Attributes
     ----------
-    mean, std_error : float
-    low, high : float
-        Two-sided interval at ``confidence`` (Student t).
+    low, high : float or ndarray
+        Ends of the interval (``None`` for a single trial: no interval).
+    estimate : float or ndarray
+        The sample mean.
+    std_error : float or ndarray
+        Its standard error (``nan`` for a single trial).
     n_trials : int
     confidence : float
-    minimum, maximum : float
-        Extremes over the trials (identity checks use the maximum).
+        Two-sided level of the Student-t interval.
     """
 
-    mean: float
-    std_error: float
-    low: float
-    high: float
-    n_trials: int
-    confidence: float
-    minimum: float
-    maximum: float
+    low: object
+    high: object
+    estimate: object
+    std_error: object = float("nan")
+    n_trials: int = 1
+    confidence: float = CONFIDENCE
+
+    @property
+    def half_width(self):
+        """``(high - low) / 2``."""
+        return (self.high - self.low) / 2
+
+    def to_dict(self):
+        """JSON-ready ``{"mean", "low", "high", "std_error", "confidence"}`` (floats)."""
+        return {"mean": self.estimate, "low": self.low, "high": self.high,
+                "std_error": self.std_error, "confidence": self.confidence}
 
 
-def estimate(samples, confidence=CONFIDENCE):
-    """Return the :class:`Estimate` of the mean of ``samples``.
+def confidence_interval(samples, confidence=CONFIDENCE):
+    """Return the Student-t :class:`ConfidenceInterval` of the mean of ``samples``.
+
+    Parameters
+    ----------
+    samples : array_like of shape (trials,) or (trials, ...)
+        At least 2 trials; with more axes, one interval per column.
+    confidence : float in (0, 1)
+
+    Returns
+    -------
+    ConfidenceInterval
+        Floats for a vector of samples, arrays of shape ``samples.shape[1:]``
+        otherwise.
 
     Examples
     --------
-    >>> e = estimate([1.0, 2.0, 3.0, 4.0])
-    >>> e.mean, e.n_trials, e.low < 2.5 < e.high
+    >>> ci = confidence_interval([1.0, 2.0, 3.0, 4.0])
+    >>> ci.estimate, ci.n_trials, ci.low < 2.5 < ci.high
     (2.5, 4, True)
+    >>> ci = confidence_interval([[1.0, 0.0], [3.0, 0.0]])  # one interval per column
+    >>> ci.estimate, ci.high[1]
+    (array([2., 0.]), np.float64(0.0))
     """
     x = np.asarray(samples, dtype=float)
-    if x.ndim != 1 or len(x) < 2:
-        raise ValueError(f"samples must be a vector of at least 2 values, got shape {x.shape}")
-    mean = float(x.mean())
-    se = float(x.std(ddof=1) / np.sqrt(len(x)))
-    half = float(scipy.stats.t.ppf(0.5 + confidence / 2, len(x) - 1)) * se
-    return Estimate(mean, se, mean - half, mean + half, len(x), confidence,
-                    float(x.min()), float(x.max()))
+    if x.ndim < 1 or len(x) < 2:
+        raise ValueError(f"samples must hold at least 2 trials, got shape {x.shape}")
+    n = len(x)
+    mean = x.mean(axis=0)
+    se = x.std(axis=0, ddof=1) / np.sqrt(n)
+    half = float(scipy.stats.t.ppf(0.5 + confidence / 2, n - 1)) * se
+    if x.ndim == 1:
+        mean, se, half = float(mean), float(se), float(half)
+    return ConfidenceInterval(mean - half, mean + half, mean, se, n, confidence)
 
 
 def seed_sequence(seed, *labels):
@@ -84,54 +122,6 @@ def seed_sequence(seed, *labels):
     seed = check_int(seed, "seed", minimum=0)
     keys = [zlib.crc32(str(label).encode()) for label in labels]
     return np.random.SeedSequence([seed, *keys])
-
-
-class DatasetBatch:
-    """A stack of data sets drawn from one scenario, shaped like a Dataset.
-
-    Attributes mirror :class:`linunlearn.Dataset` with a leading trial axis on
-    every sampled array; supports, scale and teachers are the scenario's.
-    """
-
-    def __init__(self, scenario, arrays):
-        self.scenario = scenario
-        for name, value in arrays.items():
-            setattr(self, name, value)
-        self.support_r, self.support_f = scenario.support_r, scenario.support_f
-        self.scale, self.sigma = scenario.scale, scenario.sigma
-        self.w_r_star, self.w_f_star = scenario.w_r_star, scenario.w_f_star
-        self.has_population = True
-
-    @property
-    def n_trials(self):
-        """Number of stacked trials."""
-        return self.X_r.shape[0]
-
-    @property
-    def d(self):
-        """Number of features."""
-        return self.X_r.shape[-1]
-
-    @cached_property
-    def X(self):
-        """All training features, shape (trials, n_r + n_f, d)."""
-        return np.concatenate([self.X_r, self.X_f], axis=-2)
-
-    @cached_property
-    def y(self):
-        """All training labels, shape (trials, n_r + n_f)."""
-        return np.concatenate([self.y_r, self.y_f], axis=-1)
-
-    @cached_property
-    def rows(self):
-        """Row spaces of all data and of ``X_r``, sharing one Gram product."""
-        return _row_spaces(self.X_r, self.X_f)
-
-
-def sample_batch(scenario, seeds):
-    """Draw one data set per SeedSequence in ``seeds`` and stack them."""
-    draws = [scenario.draw_arrays(np.random.default_rng(child)) for child in seeds]
-    return DatasetBatch(scenario, {k: np.stack([a[k] for a in draws]) for k in draws[0]})
 
 
 def _run_chunk(task):
@@ -146,7 +136,7 @@ def _run_chunk(task):
     with warnings.catch_warnings(record=True) as caught, \
             threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("always")
-        values = statistic(sample_batch(scenario, seeds))
+        values = statistic(scenario.sample_batch(seeds))
     return values, [(w.category, str(w.message)) for w in caught]
 
 
@@ -156,7 +146,7 @@ def run_trials(statistic, scenario, n_trials, seed_seq, *, executor=None):
     Parameters
     ----------
     statistic : callable
-        Maps a :class:`DatasetBatch` to an array of shape ``(trials,)`` or
+        Maps a :class:`~linunlearn.scenarios.DatasetBatch` to an array of shape ``(trials,)`` or
         ``(trials, k)``. Must be picklable (a module-level function) to run
         in worker processes.
     scenario : Scenario

@@ -77,7 +77,7 @@ from . import montecarlo
 from ._linalg import RowSpace, gram, mv, rmv
 from ._validation import check_float, check_int, check_option
 from .scenarios import Scenario
-from .solutions import _mask_for
+from .solutions import mask_for
 
 __all__ = ["REGIMES", "ridge_fit", "penalised_steps", "ridge_models",
            "golden_ul_noise_term", "power_law_scale", "premise",
@@ -463,7 +463,7 @@ def _provide(batch, methods, fbm, w_o, *, golden, fine_tune):
     out = {}
     for method in methods:
         if method in ("rbm", "fbm"):
-            mask, semantics = _mask_for(batch, method, _claims.mask_options(method, fbm))
+            mask, semantics = mask_for(batch, method, **_claims.mask_options(method, fbm))
             if semantics != "reset":
                 raise ValueError("the regimes' model providers support reset masks only")
             out[method] = fine_tune(mask * w_o)

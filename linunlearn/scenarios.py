@@ -1,9 +1,17 @@
-"""Data models: generated scenarios and data sets (THEORY.md section 1).
+"""Data models: generated scenarios and data sets (docs/theory.md, section 1).
+
+Scenario        a generative model: supports, sample sizes, teachers, noise, scale
+Dataset         one remaining set and one forgetting set (generated or user arrays)
+DatasetBatch    a stack of data sets drawn from one scenario (Monte Carlo trials)
+row_spaces      the row spaces of ``[X_r; X_f]`` and of ``X_r``, one Gram product
 
 Coordinates are laid out as ``[A | O | B | unused]``: ``A`` is used only by the
 remaining data, ``O`` (size ``d_lap``) by both, ``B`` only by the forgetting
 data. The remaining support is ``S_r = A + O`` (size ``d_r``), the forgetting
-support ``S_f = O + B`` (size ``d_f``).
+support ``S_f = O + B`` (size ``d_f``). A :class:`Dataset` and a
+:class:`DatasetBatch` have the same attributes (the batch with a leading trial
+axis on every sampled array), so every closed form and metric of the package
+runs on either.
 """
 
 from dataclasses import dataclass, field
@@ -16,7 +24,7 @@ from ._linalg import RowSpace, gram_blocks
 from ._validation import (as_array, as_generator, as_mask, check_float, check_int,
                           check_option)
 
-__all__ = ["Dataset", "Scenario"]
+__all__ = ["Dataset", "DatasetBatch", "Scenario", "row_spaces"]
 
 #: Spawn key that separates the default teachers' random stream from every
 #: stream a user seed (or a Monte Carlo child seed) gives the data.
@@ -45,14 +53,34 @@ def _optional_pair(X, y, name, d):
     return X, y
 
 
-def _row_spaces(X_r, X_f):
-    """Row spaces of ``[X_r; X_f]`` and of ``X_r``, sharing their factorisation.
+def row_spaces(X_r, X_f):
+    """Return the row spaces of ``[X_r; X_f]`` and of ``X_r``, sharing their factorisation.
 
+    Parameters
+    ----------
+    X_r : ndarray of shape (..., n_r, d)
+    X_f : ndarray of shape (..., n_f, d)
+
+    Returns
+    -------
+    tuple of two RowSpace
+        The row space of all the data, then that of ``X_r``; each gives
+        ``pinv``, ``project`` and ``gd_limit`` (see :class:`Dataset.rows`).
+
+    Notes
+    -----
     With ``n_r + n_f <= d``: one Gram product of all data, whose leading block
     is the Gram matrix of ``X_r``, and one Cholesky factorisation, whose
     leading block is the factor for ``X_r``. With more rows than features the
     stacked data are factorised by an SVD (no Gram matrix) and ``X_r`` on its
     own.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows, rows_r = row_spaces(np.eye(3)[:1], np.eye(3)[1:2])
+    >>> rows.pinv(np.array([2.0, 3.0])), rows_r.project(np.ones(3))
+    (array([2., 3., 0.]), array([1., 0., 0.]))
     """
     n_r, d = X_r.shape[-2:]
     blocks = (X_r, X_f)
@@ -262,7 +290,91 @@ class Dataset:
     @cached_property
     def rows(self):
         """Row spaces of all data and of ``X_r``, sharing one Gram product."""
-        return _row_spaces(self.X_r, self.X_f)
+        return row_spaces(self.X_r, self.X_f)
+
+
+class DatasetBatch:
+    """A stack of data sets drawn from one scenario, shaped like a :class:`Dataset`.
+
+    Every sampled array has a leading trial axis (``X_r`` of shape
+    ``(trials, n_r, d)``, ``y_r`` of shape ``(trials, n_r)``, ...); supports,
+    scale, noise level and teachers are the scenario's. The closed forms
+    (:func:`linunlearn.solutions.closed_form`), masks
+    (:func:`linunlearn.solutions.mask_for`) and metrics
+    (:func:`linunlearn.metrics.evaluate`) run on the whole stack at once.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    arrays : dict of str to ndarray
+        ``X_r, y_r, X_f, y_f, X_test_r, y_test_r, X_test_f, y_test_f``, each
+        with the trial axis first (as :meth:`Scenario.sample_batch` stacks
+        them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = Scenario.overlapping(6, 4, 2, 3, 2)
+    >>> batch = s.sample_batch(np.random.SeedSequence(0).spawn(5))
+    >>> batch.n_trials, batch.X_r.shape, batch[0].X_r.shape
+    (5, (5, 3, 8), (3, 8))
+    """
+
+    def __init__(self, scenario, arrays):
+        self.scenario = scenario
+        for name, value in arrays.items():
+            setattr(self, name, value)
+        self.support_r, self.support_f = scenario.support_r, scenario.support_f
+        self.scale, self.sigma = scenario.scale, scenario.sigma
+        self.w_r_star, self.w_f_star = scenario.w_r_star, scenario.w_f_star
+        self.has_population = True
+
+    @property
+    def n_trials(self):
+        """Number of stacked trials."""
+        return self.X_r.shape[0]
+
+    @property
+    def n_r(self):
+        """Number of remaining samples per trial."""
+        return self.X_r.shape[-2]
+
+    @property
+    def n_f(self):
+        """Number of forgetting samples per trial."""
+        return self.X_f.shape[-2]
+
+    @property
+    def d(self):
+        """Number of features."""
+        return self.X_r.shape[-1]
+
+    @cached_property
+    def X(self):
+        """All training features, shape (trials, n_r + n_f, d)."""
+        return np.concatenate([self.X_r, self.X_f], axis=-2)
+
+    @cached_property
+    def y(self):
+        """All training labels, shape (trials, n_r + n_f)."""
+        return np.concatenate([self.y_r, self.y_f], axis=-1)
+
+    @cached_property
+    def rows(self):
+        """Row spaces of all data and of ``X_r``, sharing one Gram product."""
+        return row_spaces(self.X_r, self.X_f)
+
+    def __len__(self):
+        return self.n_trials
+
+    def __getitem__(self, i):
+        """Trial ``i`` as a :class:`Dataset` (with the scenario's teachers and supports)."""
+        names = ("X_r", "y_r", "X_f", "y_f", "X_test_r", "y_test_r", "X_test_f",
+                 "y_test_f")
+        return Dataset(**{k: getattr(self, k)[i] for k in names if hasattr(self, k)},
+                       w_r_star=self.w_r_star, w_f_star=self.w_f_star,
+                       sigma=self.sigma, scale=self.scale, support_r=self.support_r,
+                       support_f=self.support_f)
 
 
 @dataclass(frozen=True, eq=False)
@@ -455,6 +567,23 @@ class Scenario:
         return Dataset(**self.draw_arrays(rng), w_r_star=self.w_r_star,
                        w_f_star=self.w_f_star, sigma=self.sigma, scale=self.scale,
                        support_r=self.support_r, support_f=self.support_f)
+
+    def sample_batch(self, seeds):
+        """Draw one data set per seed and stack them into a :class:`DatasetBatch`.
+
+        Parameters
+        ----------
+        seeds : sequence of numpy.random.SeedSequence (or anything ``default_rng`` takes)
+            Trial ``i`` is exactly ``sample(rng=numpy.random.default_rng(seeds[i]))``.
+
+        Returns
+        -------
+        DatasetBatch
+        """
+        draws = [self.draw_arrays(np.random.default_rng(seed)) for seed in seeds]
+        if not draws:
+            raise ValueError("seeds must hold at least one seed")
+        return DatasetBatch(self, {k: np.stack([a[k] for a in draws]) for k in draws[0]})
 
     def draw_arrays(self, rng=None):
         """Draw the arrays of :meth:`sample` (same draws) as a dict, unchecked.

@@ -39,8 +39,8 @@ from .scenarios import Dataset
 from .simulate import GDRun, gradient_descent
 
 __all__ = ["METHODS", "PAPER_METHODS", "Solution", "solve", "solve_all",
-           "route_deviation", "register_method", "available_methods",
-           "INTERPOLATION_RTOL"]
+           "closed_form", "mask_for", "route_deviation", "register_method",
+           "available_methods", "INTERPOLATION_RTOL"]
 
 #: The methods that :func:`solve` knows.
 METHODS = ("pretrained", "finetune", "golden", "masked", "rbm", "fbm", "projection")
@@ -54,6 +54,7 @@ PAPER_METHODS = ("pretrained", "finetune", "golden", "rbm", "fbm", "projection")
 INTERPOLATION_RTOL = 1e-6
 
 _MASK_OPTIONS = ("mask", "semantics", "saliency", "tol", "ratio")
+_MASKED = ("masked", "rbm", "fbm")
 _GD_OPTIONS = ("lr", "max_steps", "gtol", "batch_size", "rng")
 
 
@@ -140,39 +141,108 @@ def available_methods():
     return METHODS + tuple(_REGISTRY)
 
 
-def _mask_for(data, method, options):
-    """Return the mask and its semantics for a masked method.
+def mask_for(data, method, *, mask=None, semantics="reset", saliency="support",
+             tol=None, ratio=None):
+    """Return the mask of a masked method and its semantics.
 
-    The mask is what :attr:`Solution.mask` reports: the weights kept (reset
-    semantics) or updated (freeze semantics). RBM and FBM unlearn the
-    complement of the weights they keep: the weights not salient for ``D_r``
-    (RBM) or salient for ``D_f`` (FBM).
+    Parameters
+    ----------
+    data : Dataset or DatasetBatch
+    method : {"masked", "rbm", "fbm"}
+    mask : ndarray of bool, shape (d,)
+        ``"masked"`` only: the weights kept (reset) or updated (freeze).
+    semantics : {"reset", "freeze"}
+    saliency : {"support", "fisher", "gradient"}
+        The scores the salient set is selected from
+        (:func:`linunlearn.masks.saliency`); ``"support"`` without ``tol`` or
+        ``ratio`` is the data set's support.
+    tol, ratio : float, optional
+        Selection rule of :func:`linunlearn.masks.select`.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (d,) or (trials, d)
+        What :attr:`Solution.mask` reports: the weights kept (reset
+        semantics) or updated (freeze semantics).
+    semantics : str
+
+    Notes
+    -----
+    RBM and FBM unlearn the complement of the weights they keep: the weights
+    not salient for ``D_r`` (RBM) or salient for ``D_f`` (FBM).
+
+    Examples
+    --------
+    >>> from linunlearn import Scenario
+    >>> data = Scenario.overlapping(3, 2, 1, 1, 1).sample(rng=0)
+    >>> mask_for(data, "rbm")[0].astype(int), mask_for(data, "fbm")[0].astype(int)
+    (array([1, 1, 1, 0]), array([1, 1, 0, 0]))
     """
-    semantics = check_option(options.get("semantics", "reset"), "semantics",
-                             ("reset", "freeze"))
+    semantics = check_option(semantics, "semantics", ("reset", "freeze"))
+    check_option(method, "method", _MASKED)
     if method == "masked":
-        if options.get("mask") is None:
+        if mask is None:
             raise ValueError("method 'masked' needs a mask=... option "
                              "(boolean vector of length d)")
-        return as_mask(options["mask"], "mask", data.d), semantics
-    if "mask" in options:
+        return as_mask(mask, "mask", data.d), semantics
+    if mask is not None:
         raise ValueError(f"method {method!r} computes its own mask; use "
                          f"method='masked' to give one")
-    kind = options.get("saliency", "support")
-    tol, ratio = options.get("tol"), options.get("ratio")
     X, y, support = ((data.X_r, data.y_r, data.support_r) if method == "rbm"
                      else (data.X_f, data.y_f, data.support_f))
-    if kind == "support" and tol is None and ratio is None:
+    if saliency == "support" and tol is None and ratio is None:
         salient = support
     else:
-        salient = masks.select(masks.saliency(X, y, kind=kind), tol=tol, ratio=ratio)
+        salient = masks.select(masks.saliency(X, y, kind=saliency), tol=tol, ratio=ratio)
     # RBM keeps what the remaining data uses; FBM unlearns what the forgetting data uses.
     kept = salient if method == "rbm" else ~salient
     return (kept if semantics == "reset" else ~kept), semantics
 
 
-def _closed_form(data, method, mask=None, semantics="reset"):
-    """Analytic weights; works on a Dataset or a batch of them."""
+def closed_form(data, method, mask=None, semantics="reset"):
+    """Return the analytic weights of a core model, on one data set or a batch.
+
+    Parameters
+    ----------
+    data : Dataset or DatasetBatch
+        With a batch, every array has a leading trial axis and so do the
+        weights returned. Labels are 1-D per problem (for ``k`` outputs use
+        ``data.outputs_first``, whose outputs form the leading axis).
+    method : {"pretrained", "finetune", "golden", "masked", "rbm", "fbm", "projection"}
+    mask : ndarray of bool, shape (d,) or (trials, d), optional
+        For masked methods (from :func:`mask_for`).
+    semantics : {"reset", "freeze"}
+
+    Returns
+    -------
+    ndarray of shape (d,) or (trials, d)
+
+    Notes
+    -----
+    With ``P_r = X_r^+ X_r`` (no d x d matrix is formed: see
+    :attr:`linunlearn.Dataset.rows`),
+
+    .. math::
+
+        w_o = X^+ y, \\quad w_{ft} = w_o + X_r^+ (y_r - X_r w_o), \\quad
+        w_g = X_r^+ y_r, \\quad w_{mask} = (I - P_r)(m \\odot w_o) + X_r^+ y_r
+
+    (reset semantics); freeze semantics gives ``w_o + X_m^+ (y_r - X_r w_o)``
+    with ``X_m`` the columns of ``X_r`` in the mask; projection is
+    ``P_r w_o``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linunlearn import Scenario
+    >>> batch = Scenario.distinct(6, 4, 2, 2).sample_batch(
+    ...     np.random.SeedSequence(0).spawn(3))
+    >>> mask, semantics = mask_for(batch, "rbm")
+    >>> w_rbm = closed_form(batch, "rbm", mask, semantics)
+    >>> w_rbm.shape, bool(np.allclose(w_rbm, closed_form(batch, "golden")))
+    ((3, 10), True)
+    """
+    check_option(method, "method", METHODS)
     rows_all, rows_r = data.rows
     if method == "golden":
         return rows_r.pinv(data.y_r)
@@ -319,14 +389,14 @@ def solve(data, method, *, numeric=False, **options):
     mask = semantics = None
     if method in ("masked", "rbm", "fbm"):
         mask_options = {k: v for k, v in options.items() if k in _MASK_OPTIONS}
-        mask, semantics = _mask_for(data, method, mask_options)
+        mask, semantics = mask_for(data, method, **mask_options)
     run = None
     if numeric:
         gd = {k: v for k, v in options.items() if k in _GD_OPTIONS}
         run = _numeric(data, method, mask, semantics, gd)
         w = run.w
     else:
-        w = _closed_form(data.outputs_first, method, mask, semantics)
+        w = closed_form(data.outputs_first, method, mask, semantics)
         w = w if data.n_outputs is None else w.T
     X, y = ((data.X_r, data.X_f), data.y) if method == "pretrained" else (data.X_r, data.y_r)
     return Solution(w=w, method=method, route=route,

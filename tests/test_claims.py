@@ -75,13 +75,13 @@ def test_c2_theory_check_agrees_with_independent_monte_carlo_off_default():
 
 
 def test_c3_fails_for_a_wrong_fine_tuning_solver(monkeypatch):
-    original = claims._closed_form
+    original = claims.closed_form
 
     def wrong(batch, method, *args):
         w = original(batch, method, *args)
         return 1.01 * w if method == "finetune" else w
 
-    monkeypatch.setattr(claims, "_closed_form", wrong)
+    monkeypatch.setattr(claims, "closed_form", wrong)
     _, v = verdicts("C3", DEFAULT_REGIMES["overlap"])
     assert v["C3.mechanism"] == "fails"
 
@@ -271,9 +271,9 @@ def test_verify_bad_arguments(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_estimate_and_seed_validation():
-    with pytest.raises(ValueError, match="at least 2 values"):
-        montecarlo.estimate([1.0])
+def test_interval_and_seed_validation():
+    with pytest.raises(ValueError, match="at least 2 trials"):
+        montecarlo.confidence_interval([1.0])
     with pytest.raises(ValueError, match="seed must be >= 0"):
         montecarlo.seed_sequence(-1)
 

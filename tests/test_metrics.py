@@ -98,7 +98,7 @@ def test_evaluate_bad_weights():
         evaluate(data, ["a"] * 5)
     with pytest.raises(TypeError, match="w must be real, got complex values"):
         evaluate(data, np.zeros(5) + 1j)
-    with pytest.raises(TypeError, match="data must be a linunlearn.Dataset, got dict"):
+    with pytest.raises(TypeError, match="data must be a linunlearn.Dataset or DatasetBatch, got dict"):
         evaluate({"X_r": data.X_r}, np.zeros(5))
 
 

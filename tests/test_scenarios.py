@@ -257,13 +257,13 @@ def test_default_teacher_is_independent_of_the_sampled_data(seed):
     (12, 3, 10, ("svd", "svd")),            # n_r > d: both by SVD, no Gram matrix
 ])
 def test_row_spaces_share_work_when_they_can(n_r, n_f, d, methods):
-    from linunlearn.scenarios import _row_spaces
+    from linunlearn.scenarios import row_spaces
     rng = np.random.default_rng(1)
     X_r, X_f = rng.standard_normal((n_r, d)), rng.standard_normal((n_f, d))
     y = rng.standard_normal(n_r + n_f)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", lu.IllConditionedWarning)
-        rows, rows_r = _row_spaces(X_r, X_f)
+        rows, rows_r = row_spaces(X_r, X_f)
     assert (rows.method, rows_r.method) == methods
     if methods[0] == "cholesky":
         # the factor of X_r is the leading block of the factor of all data

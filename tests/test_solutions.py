@@ -25,7 +25,7 @@ from numpy.testing import assert_allclose
 
 import linunlearn as lu
 from linunlearn import masks
-from linunlearn.solutions import INTERPOLATION_RTOL, METHODS, PAPER_METHODS, _mask_for
+from linunlearn.solutions import INTERPOLATION_RTOL, METHODS, PAPER_METHODS, mask_for
 
 EPS = np.finfo(float).eps
 PROPERTY = settings(max_examples=80, deadline=None,
@@ -225,7 +225,7 @@ def _masked_X_r(data, method, options):
     """``X_r`` restricted to the weights that the method's last GD stage updates."""
     if options.get("semantics") != "freeze":
         return data.X_r
-    return data.X_r * _mask_for(data, method, options)[0]
+    return data.X_r * mask_for(data, method, **options)[0]
 
 
 @pytest.fixture(scope="module")
