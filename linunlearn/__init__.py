@@ -39,17 +39,17 @@ underparameterised regimes: ``linunlearn verify --regime``),
 
 from ._validation import IllConditionedWarning, LinunlearnWarning, NotConvergedWarning
 from .metrics import METRICS, average_gap, evaluate
-from .scenarios import Dataset, Scenario
+from .scenarios import Dataset, DatasetBatch, Scenario
 from .simulate import GDRun, gradient_descent, gradient_descent_steps
-from .solutions import (METHODS, Solution, available_methods, register_method,
-                        route_deviation, solve, solve_all)
+from .solutions import (METHODS, Solution, available_methods, describe, register_method,
+                        route_deviation, solve, solve_all, unregister_method)
 from . import methods  # registers the unlearning methods
 from .compare import Comparison
 from .compare import compare as compare_methods
 
 __version__ = "0.1.0"
 
-__all__ = ["Scenario", "Dataset", "solve", "solve_all", "route_deviation",
+__all__ = ["Scenario", "Dataset", "DatasetBatch", "describe", "unregister_method", "solve", "solve_all", "route_deviation",
            "Solution", "METHODS", "available_methods", "register_method",
            "gradient_descent", "gradient_descent_steps",
            "GDRun", "evaluate", "average_gap", "METRICS", "LinunlearnWarning",

@@ -24,7 +24,7 @@ from ._linalg import mv
 from ._validation import LinunlearnWarning, check_float, check_int, warn
 from .metrics import average_gap, evaluate
 from .scenarios import Scenario
-from .simulate import gradient_descent_steps
+from .methods import discriminative_finetune as regularised_path
 from .solutions import closed_form, mask_for
 
 __all__ = ["Regime", "Check", "Claim", "CheckResult", "ClaimResult", "Report",
@@ -273,46 +273,17 @@ PATH_COMPONENTS = ("unlearning_loss", "remaining_loss", "ul_gap")
 
 
 def discriminative_finetune(batch, alpha, steps, *, lr=None, models=None, variant="ce"):
-    r"""Fine-tuning with version 1's discriminative regulariser, k-step closed form.
+    """C8's fine-tuning with version 1's regulariser from the provider's ``w_o``.
 
-    Gradient descent from ``w_o`` on
-
-    - ``variant="ce"`` (CE-FT): :math:`RL(w) + \alpha \frac{1}{n_f} \|X_f w + y_f\|^2`,
-      the forgetting set with wrong (negated) labels;
-    - ``"kl"`` (KL-FT): :math:`RL(w) + \alpha \frac{1}{n_f} \|X_f w\|^2`, the
-      mean Gaussian KL (variance 1/2) to the uninformed zero model on ``D_f``;
-    - ``"ice"`` (ICE-FT): :math:`\alpha RL(w) + \frac{1}{n_f} \|X_f w + y_f\|^2`,
-      the weight moved to the remaining term (``0 < alpha <= 1``).
-
-    ``steps=numpy.inf`` gives the limit. ``lr`` defaults to ``1/L`` of the
-    objective with both weights at ``max(alpha, C8_LR_ALPHA)`` or 1, so the
-    weights compared share one step size. ``models`` provides ``w_o`` (see
-    :func:`stat_finetune_remaining_loss`). :mod:`linunlearn.methods` computes
-    the same models one data set at a time (``"ce_ft"``, ``"kl_ft"``,
-    ``"ice_ft"``; the tests compare the two).
+    :func:`linunlearn.methods.discriminative_finetune` with the step size of
+    weight ``max(alpha, C8_LR_ALPHA)``; ``models`` provides ``w_o`` (see
+    :func:`stat_finetune_remaining_loss`).
     """
-    n_r, n_f = batch.X_r.shape[-2], batch.X_f.shape[-2]
-    n = n_r + n_f
     if variant not in C8_VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(C8_VARIANTS)}, got {variant!r}")
-    target = {"ce": -batch.y_f, "kl": 0.0 * batch.y_f, "ice": -batch.y_f}[variant]
-
-    def stacked(c_r, c_f):
-        X = np.concatenate([batch.X_r * np.sqrt(c_r * n / n_r),
-                            batch.X_f * np.sqrt(c_f * n / n_f)], axis=-2)
-        y = np.concatenate([batch.y_r * np.sqrt(c_r * n / n_r),
-                            target * np.sqrt(c_f * n / n_f)], axis=-1)
-        return X, y
-
-    weights = (alpha, 1.0) if variant == "ice" else (1.0, alpha)
-    if lr is None:
-        top_weight = max(C8_LR_ALPHA, alpha)
-        X_max, _ = stacked(*((top_weight, 1.0) if variant == "ice" else (1.0, top_weight)))
-        top = np.linalg.eigvalsh(X_max @ np.swapaxes(X_max, -1, -2))[..., -1]
-        lr = (n / (2.0 * top))[..., None]
-    X, y = stacked(*weights)
     w_o = (models or _models)(batch, "pretrained")["pretrained"]
-    return gradient_descent_steps(X, y, w_o, steps, lr=lr)
+    return regularised_path(batch, w_o, alpha, steps, variant=variant, lr=lr,
+                            lr_alpha=C8_LR_ALPHA)
 
 
 def stat_regulariser_weight_irrelevant(batch, models=None):

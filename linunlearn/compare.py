@@ -27,29 +27,32 @@ import numpy as np
 
 from ._validation import check_float, check_int
 from .metrics import METRICS, average_gap, evaluate
-from .solutions import available_methods, solve
+from .solutions import available_methods, method_spec, solve
 
-__all__ = ["Cell", "Comparison", "compare", "DEFAULT_COMPARE_METHODS",
+__all__ = ["Cell", "Comparison", "compare", "default_methods",
            "DEFAULT_COMPARE_REGIMES", "figure_data", "COLUMNS"]
 
 #: The regimes :func:`compare` runs by default (from
 #: :data:`linunlearn.claims.DEFAULT_REGIMES`).
 DEFAULT_COMPARE_REGIMES = ("distinct", "overlap", "full-overlap")
 
-#: ``(label, method, options)`` of the methods compared by default, with each
-#: method's documented default options; the regularised variants both at
-#: convergence and after 5 gradient steps (the budget of claim C8).
-DEFAULT_COMPARE_METHODS = (
-    ("finetune", "finetune", {}), ("golden", "golden", {}), ("rbm", "rbm", {}),
-    ("fbm", "fbm", {}), ("projection", "projection", {}),
-    ("minnorm_og", "minnorm_og", {}), ("salun", "salun", {}),
-    ("deepclean", "deepclean", {}),
-    ("ce_ft", "ce_ft", {}), ("ce_ft[k=5]", "ce_ft", {"steps": 5}),
-    ("ice_ft", "ice_ft", {}), ("ice_ft[k=5]", "ice_ft", {"steps": 5}),
-    ("kl_ft", "kl_ft", {}), ("kl_ft[k=5]", "kl_ft", {"steps": 5}),
-    ("ga", "ga", {}), ("gdiff", "gdiff", {}), ("ngdiff", "ngdiff", {}),
-    ("icu", "icu", {}),
-)
+def default_methods():
+    """``(label, method, options)`` of every row ``compare`` runs by default.
+
+    Derived from the method declarations (:func:`linunlearn.register_method`'s
+    ``compare``), in declaration order: the core models, then every
+    declared method with its documented default options; the regularised
+    variants both at convergence and after 5 gradient steps (the budget of
+    claim C8). A method declared by a user appears here too.
+
+    Examples
+    --------
+    >>> [label for label, _, _ in default_methods()][:5]
+    ['finetune', 'golden', 'rbm', 'fbm', 'projection']
+    """
+    return tuple((label, name, dict(options)) for name in available_methods()
+                 for label, options in method_spec(name).compare)
+
 
 #: Table columns: the metrics (those the data allow), the gap, the time.
 COLUMNS = METRICS + ("gap_to_golden", "time_ms")
@@ -268,7 +271,7 @@ def _latex_escape(text):
 
 def _method_specs(methods):
     if methods is None:
-        return {label: (m, dict(o)) for label, m, o in DEFAULT_COMPARE_METHODS}
+        return {label: (m, dict(o)) for label, m, o in default_methods()}
     specs = {}
     known = available_methods()
     for entry in methods:
@@ -365,7 +368,7 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
         intervals (regime name ``"data"``).
     methods : sequence, optional
         Method names, or ``(label, method, options)`` tuples; default
-        :data:`DEFAULT_COMPARE_METHODS`. SalUn's random labels come from the
+        :func:`default_methods`. SalUn's random labels come from the
         trial's generator unless ``rng`` is in its options.
     n_trials : int
         Monte Carlo draws per regime (at least 2).

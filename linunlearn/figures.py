@@ -60,10 +60,11 @@ from ._validation import check_int
 from .metrics import evaluate
 from .scenarios import Scenario
 from .simulate import gradient_descent
-from .solutions import PAPER_METHODS, available_methods, closed_form, mask_for, solve
+from .solutions import (PAPER_METHODS, available_methods, closed_form, mask_for,
+                        method_spec, solve)
 
 __all__ = ["FIGURES", "FigureSpec", "WriteResult", "write_figures", "STYLE",
-           "METHOD_STYLE", "VERDICT_COLOURS", "GEOMETRY_COLOURS", "THEORY_STYLE",
+           "method_style", "VERDICT_COLOURS", "GEOMETRY_COLOURS", "THEORY_STYLE",
            "MANIFEST", "read_manifest", "render", "save",
            "TrainingCurves", "TrainingCase", "Sweep", "ClaimMap", "Tradeoff",
            "MethodGaps", "RegimeGaps", "Geometry", "compute_training_curves",
@@ -87,28 +88,34 @@ STYLE = {
     "pdf.fonttype": 42, "ps.fonttype": 42, "svg.hashsalt": "linunlearn",
 }
 
-# Okabe & Ito's colour-blind-safe palette for the paper's models, then Paul
-# Tol's muted set for the other methods: one colour, marker and label per
-# method in every figure. Variants of a method (``ce_ft[k=5]``) share its
-# colour and are drawn hollow.
-METHOD_STYLE = {
-    "pretrained": dict(color="#999999", marker="o", label="pretrained $w_o$"),
-    "finetune": dict(color="#D55E00", marker="s", label="fine-tuned $w_{ft}$"),
-    "golden": dict(color="#000000", marker="D", label="golden $w_g$ (retrained)"),
-    "rbm": dict(color="#0072B2", marker="^", label="RBM"),
-    "fbm": dict(color="#E69F00", marker="v", label="FBM"),
-    "projection": dict(color="#009E73", marker="x", label="projection $P_r w_o$"),
-    "minnorm_og": dict(color="#117733", marker="+", label="min-norm OG"),
-    "salun": dict(color="#CC6677", marker="P", label="SalUn"),
-    "deepclean": dict(color="#999933", marker="X", label="DeepClean"),
-    "ce_ft": dict(color="#CC79A7", marker="o", label="CE-FT"),
-    "ice_ft": dict(color="#56B4E9", marker="s", label="ICE-FT"),
-    "kl_ft": dict(color="#882255", marker="^", label="KL-FT"),
-    "ga": dict(color="#332288", marker="<", label="GA"),
-    "gdiff": dict(color="#44AA99", marker=">", label="GDiff"),
-    "ngdiff": dict(color="#DDCC77", marker="h", label="NGDiff"),
-    "icu": dict(color="#AA4499", marker="*", label="ICU"),
-}
+# Method styles come from the method declarations (register_method's label,
+# color and marker): Okabe & Ito's colour-blind-safe palette for the paper's
+# models, Paul Tol's muted set for the other methods. A method declared
+# without a style gets one of _FALLBACK_COLOURS and a marker, in declaration
+# order. Variants of a method (``ce_ft[k=5]``) share its style, drawn hollow.
+_FALLBACK_COLOURS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE",
+                     "#AA3377", "#BBBBBB")
+_FALLBACK_MARKERS = ("o", "s", "^", "v", "D", "P", "X")
+
+
+def method_style(name):
+    """``dict(color, marker, label)`` of a declared method (see :func:`linunlearn.register_method`).
+
+    Examples
+    --------
+    >>> method_style("golden")["label"]
+    'golden $w_g$ (retrained)'
+    """
+    spec = method_spec(name)
+    style = dict(spec.style)
+    if style["color"] is None or style["marker"] is None:
+        unstyled = [m for m in available_methods()
+                    if None in (method_spec(m).style["color"], method_spec(m).style["marker"])]
+        i = unstyled.index(name)
+        style["color"] = style["color"] or _FALLBACK_COLOURS[i % len(_FALLBACK_COLOURS)]
+        style["marker"] = style["marker"] or _FALLBACK_MARKERS[i % len(_FALLBACK_MARKERS)]
+    return style
+
 
 #: Colour of each verdict in claim maps (Paul Tol's light scheme: no method
 #: uses these colours), and white for cells outside the regime.
@@ -331,8 +338,8 @@ def draw_training_curves(data):
     data = _tidy(data)
     fig = _new_figure(FULL, 4.6)
     axes = fig.subplots(2, 2, sharey="row", gridspec_kw=dict(width_ratios=(1, 1.35)))
-    g, ft = METHOD_STYLE["golden"]["color"], METHOD_STYLE["finetune"]["color"]
-    pre = METHOD_STYLE["pretrained"]["color"]
+    g, ft = method_style("golden")["color"], method_style("finetune")["color"]
+    pre = method_style("pretrained")["color"]
     for row, case in zip(axes, data.cases):
         ax = row[0]
         steps = np.arange(len(case.pretrain_remaining))
@@ -549,7 +556,7 @@ def draw_sweep(data):
               "(b) remaining performance: lower is better")
     for k, (ax, metric) in enumerate(zip(axes, data.metrics)):
         for j, method in enumerate(data.methods):
-            style = METHOD_STYLE[method]
+            style = method_style(method)
             ax.fill_between(data.x, data.low[:, j, k], data.high[:, j, k],
                             color=style["color"], alpha=0.18, linewidth=0)
             ax.plot(data.x, data.mean[:, j, k], color=style["color"],
@@ -922,7 +929,7 @@ def draw_tradeoff(data):
 
     ax = axes[0]
     for i, method in enumerate(data.methods):
-        style = METHOD_STYLE[method]
+        style = method_style(method)
         curve(ax, data.remaining[i], data.unlearning[i], data.remaining_half[i],
               data.unlearning_half[i], style["color"], style["marker"], style["label"])
         # CE-FT and KL-FT run from alpha = 0 (fine-tuning) to 1; ICE-FT from
@@ -955,10 +962,10 @@ def draw_tradeoff(data):
               "o", f"{k} step{'s' if k != 1 else ''}")
     ax.set_title("(b) CE-FT: the trade-off depends on the budget")
     for ax in axes:
-        ax.axhline(data.golden_unlearning, color=METHOD_STYLE["golden"]["color"],
+        ax.axhline(data.golden_unlearning, color=method_style("golden")["color"],
                    linestyle=(0, (1.5, 1.5)), linewidth=0.9, zorder=1)
         ax.plot([0], [data.finetune_unlearning], linestyle="none",
-                **{k: v for k, v in METHOD_STYLE["finetune"].items() if k != "label"},
+                **{k: v for k, v in method_style("finetune").items() if k != "label"},
                 markersize=5, zorder=6)
         ax.set_xscale("symlog", linthresh=1e-5, linscale=0.4)
         ax.set_xlim(-2e-6, 0.3)
@@ -967,7 +974,7 @@ def draw_tradeoff(data):
                 va="bottom", fontsize=6.5)
     axes[0].set_ylabel("unlearning loss UL (higher: more forgotten)")
     ft = Line2D([], [], linestyle="none", markersize=5, label="fine-tuned ($\\alpha = 0$)",
-                **{k: v for k, v in METHOD_STYLE["finetune"].items() if k != "label"})
+                **{k: v for k, v in method_style("finetune").items() if k != "label"})
     for ax, where in zip(axes, ((0.02, 0.52), (0.02, 0.3))):
         handles, _ = ax.get_legend_handles_labels()
         ax.legend(handles=handles + [ft], loc="lower left", bbox_to_anchor=where,
@@ -993,7 +1000,7 @@ class MethodGaps:
     descriptions : tuple of str
         Sizes of each regime's scenario.
     methods : tuple of str
-        Row labels of :data:`linunlearn.compare.DEFAULT_COMPARE_METHODS`
+        Row labels of :func:`linunlearn.compare.default_methods`
         (``"ce_ft[k=5]"``: CE-FT stopped after 5 steps).
     mean, low, high : ndarray of shape (regimes, methods)
         Monte Carlo mean of the average gap to golden and its interval.
@@ -1042,10 +1049,10 @@ def compute_method_gaps(seed=0, *, quick=False, progress=None):
                       cells[..., 1], cells[..., 2], n_trials, result.confidence, seed)
 
 
-def _method_style(label):
+def _row_style(label):
     """Style of a ``compare`` row label: ``"ce_ft[k=5]"`` is CE-FT's, drawn hollow."""
     base, _, variant = label.partition("[")
-    style = dict(METHOD_STYLE[base])
+    style = dict(method_style(base))
     if variant:
         style["label"] = f"{style['label']} [{variant}"
     return style, bool(variant)
@@ -1060,7 +1067,7 @@ def draw_method_gaps(data):
     y = np.arange(n)[::-1]
     for r, ax in enumerate(np.atleast_1d(axes)):
         for j, label in enumerate(data.methods):
-            style, hollow = _method_style(label)
+            style, hollow = _row_style(label)
             colour = style["color"]
             ax.plot([0, data.mean[r, j]], [y[j], y[j]], color=colour, linewidth=1.0,
                     linestyle=":" if hollow else "-", alpha=0.7)
@@ -1079,7 +1086,7 @@ def draw_method_gaps(data):
         ax.tick_params(axis="y", length=0)
     ax = np.atleast_1d(axes)[0]
     ax.set_yticks(y)
-    ax.set_yticklabels([_method_style(m)[0]["label"] for m in data.methods])
+    ax.set_yticklabels([_row_style(m)[0]["label"] for m in data.methods])
     ax.set_ylim(-0.6, n - 0.4)
     _footer(fig, f"{data.n_trials} draws per regime, default random teacher, "
                  f"noiseless; thick bar: {100 * data.confidence:g}% confidence\n"
@@ -1204,7 +1211,7 @@ def draw_regime_gaps(data):
     data = _tidy(data)
     fig = _new_figure(FULL, 3.0)
     axes = fig.subplots(1, 3)
-    ft = METHOD_STYLE["finetune"]
+    ft = method_style("finetune")
 
     def band(ax, x, mean, half, colour, marker, label, hollow=False, **kw):
         ax.fill_between(x, mean - half, mean + half, color=colour, alpha=0.2,
@@ -1224,7 +1231,7 @@ def draw_regime_gaps(data):
     ax.set_title("(a) ridge: fine-tuning vs ridge golden")
     ax = axes[1]
     for m in ("finetune", "rbm", "fbm"):
-        style = METHOD_STYLE[m]
+        style = method_style(m)
         band(ax, data.steps, data.path[m], data.path_half[m], style["color"],
              style["marker"], {"finetune": "fine-tuned from $w_o$",
                                "rbm": "RBM (reset, then fine-tune)",
@@ -1352,20 +1359,20 @@ def draw_geometry(data):
     p = data.points
     w_o, w_g, w_rbm = p["pretrained"], p["golden"], p["rbm"]
     plane, row = GEOMETRY_COLOURS["plane"], GEOMETRY_COLOURS["row_space"]
-    ft, rbm = METHOD_STYLE["finetune"]["color"], METHOD_STYLE["rbm"]["color"]
+    ft, rbm = method_style("finetune")["color"], method_style("rbm")["color"]
     ax.add_collection3d(Poly3DCollection([data.plane], facecolor=plane, alpha=0.45,
                                          edgecolor=GEOMETRY_COLOURS["plane_edge"],
                                          linewidth=0.6, zorder=1))
     ax.plot(*data.line.T, color=row, linewidth=1.1)
     ax.plot(*data.right_angle.T, color=row, linewidth=0.8)
     ax.plot(*np.c_[w_o, w_g], color=ft, linestyle="--", linewidth=1.0)
-    ax.plot(*np.c_[np.zeros(3), w_o], color=METHOD_STYLE["pretrained"]["color"],
+    ax.plot(*np.c_[np.zeros(3), w_o], color=method_style("pretrained")["color"],
             linestyle=":", linewidth=0.8)
     ax.plot(*np.c_[w_o, w_rbm], color=rbm, linestyle=":", linewidth=1.0)
     ax.scatter(0, 0, 0, color="k", marker="+", s=24)
     for method, size in (("pretrained", 52), ("finetune", 12), ("golden", 52),
                          ("projection", 18), ("rbm", 30)):
-        style = METHOD_STYLE[method]
+        style = method_style(method)
         kw = (dict(facecolors="none", edgecolors=style["color"])
               if method in ("pretrained", "golden") else dict(color=style["color"]))
         ax.scatter(*p[method], marker=style["marker"], s=size, linewidths=1.0,

@@ -1,4 +1,18 @@
-"""The models of the paper, in closed form and by running gradient descent.
+"""The models of the paper, in closed form and by running gradient descent, and the method registry.
+
+solve               one model (core or registered), closed form or gradient descent
+solve_all           several models on the same data
+closed_form         the core models' analytic weights, on a Dataset or a DatasetBatch
+mask_for            the mask of a masked method (RBM, FBM, or a given one)
+route_deviation     largest gap between the analytic and the numeric weights
+Solution            weights, method, options, mask, interpolation flag, GD run
+register_method     declare a method (also a decorator): name, options, docs,
+                    place in ``compare`` and figure style follow from it
+unregister_method   remove a declared method
+method_spec         the declaration behind a method name (:class:`MethodSpec`)
+available_methods   every method name, core ones first, in declaration order
+describe            a method's documentation (objective, update, source, options)
+METHODS             the core method names; PAPER_METHODS: the six models of the paper
 
 =================  ==========================================  ==============================
 method             how it is trained                           closed form
@@ -25,9 +39,14 @@ fine-tunes only those weights on ``D_r``, the others frozen at ``w_o``, as
 SalUn updates only the forget-salient weights. In both cases the mask ``m``
 that :attr:`Solution.mask` reports means what it means for ``"masked"``: the
 weights kept (reset) or updated (freeze). Closed forms use n x n Gram
-matrices only (see ``_linalg``).
+matrices only (see :attr:`linunlearn.Dataset.rows`).
+
+Every method, core or not, is one declaration (:func:`register_method`, used
+as a decorator): the unlearning methods of :mod:`linunlearn.methods` and any
+method of a user's are computed, compared and drawn exactly as the core ones.
 """
 
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,11 +57,12 @@ from ._validation import as_mask, check_option
 from .scenarios import Dataset
 from .simulate import GDRun, gradient_descent
 
-__all__ = ["METHODS", "PAPER_METHODS", "Solution", "solve", "solve_all",
+__all__ = ["METHODS", "PAPER_METHODS", "Solution", "MethodSpec", "solve", "solve_all",
            "closed_form", "mask_for", "route_deviation", "register_method",
-           "available_methods", "INTERPOLATION_RTOL"]
+           "unregister_method", "method_spec", "available_methods", "describe",
+           "GD_OPTIONS", "INTERPOLATION_RTOL"]
 
-#: The methods that :func:`solve` knows.
+#: The core methods: the models of the paper and the masked model.
 METHODS = ("pretrained", "finetune", "golden", "masked", "rbm", "fbm", "projection")
 
 #: The six models of the paper, in the order tables show them.
@@ -53,9 +73,11 @@ PAPER_METHODS = ("pretrained", "finetune", "golden", "rbm", "fbm", "projection")
 #: of 1e-12 leaves residuals many orders of magnitude smaller.
 INTERPOLATION_RTOL = 1e-6
 
-_MASK_OPTIONS = ("mask", "semantics", "saliency", "tol", "ratio")
+#: Options of :func:`linunlearn.gradient_descent` that the numeric route of the
+#: core models passes on.
+GD_OPTIONS = ("lr", "max_steps", "gtol", "batch_size", "rng")
+
 _MASKED = ("masked", "rbm", "fbm")
-_GD_OPTIONS = ("lr", "max_steps", "gtol", "batch_size", "rng")
 
 
 @dataclass(frozen=True)
@@ -67,7 +89,7 @@ class Solution:
     w : ndarray of shape (d,)
         The weights.
     method : str
-        One of :data:`METHODS`.
+        One of :func:`available_methods`.
     route : {"analytic", "numeric"}
         Closed form, or an actual gradient-descent run.
     options : dict
@@ -85,7 +107,7 @@ class Solution:
         For the numeric route: the last gradient-descent run, with its loss
         history and stop reason.
     info : dict
-        Method-specific facts (for methods added with :func:`register_method`).
+        Method-specific facts (e.g. ``info["stop_reason"]``).
     """
 
     w: np.ndarray
@@ -99,46 +121,169 @@ class Solution:
     info: dict = field(default_factory=dict)
 
 
+# --------------------------------------------------------------------------
+# the registry
+
+
 @dataclass(frozen=True)
-class _Registered:
+class MethodSpec:
+    """The declaration of a method: everything that follows from it.
+
+    Attributes
+    ----------
+    name : str
+    solver : callable
+        ``solver(data, *, numeric, **options)`` returning a dict with key
+        ``"w"`` and optionally ``"run"``, ``"mask"``, ``"semantics"`` and
+        ``"info"`` (fields of :class:`Solution`).
+    options : tuple of str
+        Options accepted on both routes (the solver's keyword-only
+        parameters).
+    numeric_options : tuple of str
+        Further options accepted only with ``numeric=True``.
+    fits : {"remaining", "all"}
+        The training data that :attr:`Solution.interpolates` refers to.
+    compare : tuple of (str, dict)
+        The rows of ``linunlearn compare``: ``(label, options)`` pairs.
+    style : dict
+        ``label``, ``color``, ``marker`` for figures (``None``: assigned).
+    """
+
+    name: str
     solver: object
-    options: frozenset
-    numeric_options: frozenset
+    options: tuple
+    numeric_options: tuple
     fits: str
+    compare: tuple
+    style: dict
+
+    @property
+    def doc(self):
+        """The solver's docstring, cleaned (what :func:`describe` returns)."""
+        return inspect.cleandoc(self.solver.__doc__ or f"{self.name}: no documentation.")
 
 
 _REGISTRY = {}
 
 
-def register_method(name, solver, *, options=(), numeric_options=_GD_OPTIONS,
-                    fits="remaining"):
-    """Make ``solve(data, name, ...)`` call ``solver``.
+def register_method(name, solver=None, *, numeric_only=(), fits="remaining",
+                    compare=None, label=None, color=None, marker=None):
+    """Declare a method, so that :func:`solve` (and ``compare``, figures) know it.
+
+    Use it as a decorator (``@register_method("mine")``) or call it with the
+    solver. The method's options are the solver's keyword-only parameters;
+    its documentation (:func:`describe`) is the solver's docstring.
 
     Parameters
     ----------
     name : str
-        A new method name (the names of :data:`METHODS` are taken).
-    solver : callable
+        A new method name.
+    solver : callable, optional
         ``solver(data, *, numeric, **options)`` returning a dict with key
-        ``"w"`` and optionally ``"run"``, ``"mask"``, ``"semantics"`` and
-        ``"info"`` (fields of :class:`Solution`).
-    options : iterable of str
-        Options the method accepts on both routes.
-    numeric_options : iterable of str
-        Further options accepted when ``numeric=True``.
+        ``"w"`` (weights of shape ``data.w_shape``) and optionally ``"run"``,
+        ``"mask"``, ``"semantics"`` and ``"info"``.
+    numeric_only : iterable of str
+        Options accepted only when ``numeric=True`` (e.g. a step budget). A
+        solver with ``**options`` receives these when it has no parameter of
+        their name.
     fits : {"remaining", "all"}
         The training data that :attr:`Solution.interpolates` refers to.
+    compare : None, False or dict of str to dict
+        Rows of ``linunlearn compare`` (label to options); ``None`` (default):
+        one row with the default options; ``False``: not compared.
+    label, color, marker : str, optional
+        How figures draw it (a colour and a marker are assigned when not
+        given).
+
+    Returns
+    -------
+    callable
+        The solver (so that the decorator leaves the function usable).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linunlearn as lu
+    >>> @lu.register_method("shrunk_golden", compare=False)
+    ... def shrunk_golden(data, *, numeric, factor=0.5):
+    ...     '''Golden, shrunk by ``factor``.'''
+    ...     return {"w": factor * lu.solve(data, "golden", numeric=numeric).w}
+    >>> data = lu.Scenario.overlapping(8, 6, 2, 3, 2).sample(rng=0)
+    >>> sol = lu.solve(data, "shrunk_golden", factor=1.0)
+    >>> bool(np.allclose(sol.w, lu.solve(data, "golden").w)), sol.interpolates
+    (True, True)
+    >>> lu.describe("shrunk_golden")
+    'Golden, shrunk by ``factor``.'
+    >>> lu.unregister_method("shrunk_golden")
     """
+    if solver is None:
+        return lambda fn: register_method(name, fn, numeric_only=numeric_only, fits=fits,
+                                          compare=compare, label=label, color=color,
+                                          marker=marker)
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier-like string, got {name!r}")
+    if name in _REGISTRY:
+        raise ValueError(f"method name {name!r} is taken")
+    if not callable(solver):
+        raise TypeError(f"solver must be callable, got {type(solver).__name__}")
+    params = inspect.signature(solver).parameters
+    if "numeric" not in params:
+        raise TypeError(f"solver of {name!r} must take the keyword argument "
+                        f"'numeric' (solver(data, *, numeric, **options))")
+    numeric_only = tuple(numeric_only)
+    options = tuple(p for p, v in params.items()
+                    if v.kind == v.KEYWORD_ONLY and p != "numeric" and p not in numeric_only)
+    rows = ((name, {}),) if compare is None else tuple((compare or {}).items())
+    _REGISTRY[name] = MethodSpec(
+        name, solver, options, numeric_only, check_option(fits, "fits", ("remaining", "all")),
+        tuple((label_, dict(o)) for label_, o in rows),
+        {"label": label or name, "color": color, "marker": marker})
+    return solver
+
+
+def unregister_method(name):
+    """Remove a method declared with :func:`register_method` (core ones stay)."""
     if name in METHODS:
-        raise ValueError(f"method name {name!r} is taken by a core method")
-    _REGISTRY[name] = _Registered(solver, frozenset(options),
-                                  frozenset(numeric_options),
-                                  check_option(fits, "fits", ("remaining", "all")))
+        raise ValueError(f"method {name!r} is a core method and cannot be removed")
+    check_option(name, "name", available_methods())
+    del _REGISTRY[name]
+
+
+def method_spec(name):
+    """Return the :class:`MethodSpec` of a method name."""
+    check_option(name, "method", available_methods())
+    return _REGISTRY[name]
 
 
 def available_methods():
-    """Names of every method :func:`solve` knows: core ones, then registered ones."""
-    return METHODS + tuple(_REGISTRY)
+    """Names of every method :func:`solve` knows: core ones, then the others, in declaration order."""
+    return tuple(_REGISTRY)
+
+
+def describe(name):
+    """Return the documentation of a method: objective, update rule, source, options.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available_methods`.
+
+    Returns
+    -------
+    str
+        The docstring of the function behind ``solve(data, name, ...)``.
+
+    Examples
+    --------
+    >>> print(describe("golden").splitlines()[0])
+    The golden model: retraining from zero on the remaining data, ``X_r^+ y_r``.
+    """
+    check_option(name, "name", available_methods())
+    return _REGISTRY[name].doc
+
+
+# --------------------------------------------------------------------------
+# closed forms and masks (batch-agnostic)
 
 
 def mask_for(data, method, *, mask=None, semantics="reset", saliency="support",
@@ -284,6 +429,99 @@ def _numeric(data, method, mask, semantics, gd):
                             monitors=monitors, **gd)
 
 
+def _core(data, method, numeric, gd, mask_options=None):
+    """The solver of a core model: closed form, or gradient descent stage by stage."""
+    mask = semantics = None
+    if method in _MASKED:
+        mask, semantics = mask_for(data, method, **mask_options)
+    if numeric:
+        run = _numeric(data, method, mask, semantics, gd)
+        return {"w": run.w, "run": run, "mask": mask, "semantics": semantics}
+    w = closed_form(data.outputs_first, method, mask, semantics)
+    return {"w": w if data.n_outputs is None else w.T, "mask": mask,
+            "semantics": semantics}
+
+
+# The core models, each one declaration. Their numeric route passes the
+# gradient-descent options on (GD_OPTIONS); masked models take mask options.
+
+@register_method("pretrained", numeric_only=GD_OPTIONS, fits="all", compare=False,
+                 label="pretrained $w_o$", color="#999999", marker="o")
+def _pretrained(data, *, numeric, **gd):
+    """The pretrained model: gradient descent from zero on all data, ``X^+ y``."""
+    return _core(data, "pretrained", numeric, gd)
+
+
+@register_method("finetune", numeric_only=GD_OPTIONS, label="fine-tuned $w_{ft}$",
+                 color="#D55E00", marker="s")
+def _finetune(data, *, numeric, **gd):
+    """Fine-tuning: gradient descent on the remaining data from ``w_o``.
+
+    Closed form ``w_o + X_r^+ (y_r - X_r w_o)``: equal to ``w_o`` whenever
+    ``w_o`` interpolates ``D_r`` (docs/theory.md, C2).
+    """
+    return _core(data, "finetune", numeric, gd)
+
+
+@register_method("golden", numeric_only=GD_OPTIONS, label="golden $w_g$ (retrained)",
+                 color="#000000", marker="D")
+def _golden(data, *, numeric, **gd):
+    """The golden model: retraining from zero on the remaining data, ``X_r^+ y_r``."""
+    return _core(data, "golden", numeric, gd)
+
+
+@register_method("masked", numeric_only=GD_OPTIONS, compare=False, label="masked",
+                 color="#777777", marker=".")
+def _masked(data, *, numeric, mask=None, semantics="reset", **gd):
+    """Masked fine-tuning with a given mask (the weights kept, or updated with freeze).
+
+    Reset: ``(I - P_r)(m * w_o) + X_r^+ y_r``; freeze: ``w_o + X_m^+ (y_r -
+    X_r w_o)`` with ``X_m`` the columns of ``X_r`` in the mask.
+    """
+    return _core(data, "masked", numeric, gd, {"mask": mask, "semantics": semantics})
+
+
+@register_method("rbm", numeric_only=GD_OPTIONS, label="RBM", color="#0072B2",
+                 marker="^")
+def _rbm(data, *, numeric, mask=None, semantics="reset", saliency="support", tol=None,
+         ratio=None, **gd):
+    """Retention-based masking: keep the weights salient for ``D_r``, then fine-tune.
+
+    With the support mask and reset semantics: golden with distinct features
+    (C4), fine-tuning with full overlap (C6). Options as in :func:`mask_for`.
+    """
+    return _core(data, "rbm", numeric, gd, {"mask": mask, "semantics": semantics,
+                                            "saliency": saliency, "tol": tol,
+                                            "ratio": ratio})
+
+
+@register_method("fbm", numeric_only=GD_OPTIONS, label="FBM", color="#E69F00",
+                 marker="v")
+def _fbm(data, *, numeric, mask=None, semantics="reset", saliency="support", tol=None,
+         ratio=None, **gd):
+    """Forgetting-based masking (SalUn's rule): unlearn the weights salient for ``D_f``.
+
+    Options as in :func:`mask_for`.
+    """
+    return _core(data, "fbm", numeric, gd, {"mask": mask, "semantics": semantics,
+                                            "saliency": saliency, "tol": tol,
+                                            "ratio": ratio})
+
+
+@register_method("projection", numeric_only=GD_OPTIONS, label="projection $P_r w_o$",
+                 color="#009E73", marker="x")
+def _projection(data, *, numeric, **gd):
+    """Projection ``P_r w_o``: exact unlearning without the forgetting data (C7).
+
+    Numeric route: gradient descent from zero on ``(X_r, X_r w_o)``.
+    """
+    return _core(data, "projection", numeric, gd)
+
+
+# --------------------------------------------------------------------------
+# solve
+
+
 def _interpolates(X, y, w):
     """Whether ``X w = y`` to :data:`INTERPOLATION_RTOL`; ``X`` may be row blocks."""
     blocks = X if isinstance(X, tuple) else (X,)
@@ -299,24 +537,26 @@ def _check_data(data):
 
 
 def solve(data, method, *, numeric=False, **options):
-    """Compute one model of the paper.
+    """Compute one model.
 
     Parameters
     ----------
     data : Dataset
     method : str
-        One of :func:`available_methods` (the core :data:`METHODS` and those
-        added with :func:`register_method`).
+        One of :func:`available_methods` (the core :data:`METHODS`, the
+        methods of :mod:`linunlearn.methods` and any declared with
+        :func:`register_method`).
     numeric : bool
         ``False``: closed form. ``True``: run gradient descent for every stage
         (pretraining, then the method), as the paper trains.
     **options
-        Masked methods: ``mask`` (``"masked"`` only: the weights kept, or
-        with freeze semantics updated), ``semantics`` (``"reset"``, default,
-        or ``"freeze"``), ``saliency`` (``"support"``, default, ``"fisher"``
-        or ``"gradient"``), ``tol`` or ``ratio`` (see
-        :func:`linunlearn.masks.select`). Numeric route: ``lr``,
-        ``max_steps``, ``gtol``, ``batch_size``, ``rng`` (see
+        The method's options (:func:`describe`). Masked core methods:
+        ``mask`` (``"masked"`` only: the weights kept, or with freeze
+        semantics updated), ``semantics`` (``"reset"``, default, or
+        ``"freeze"``), ``saliency`` (``"support"``, default, ``"fisher"`` or
+        ``"gradient"``), ``tol`` or ``ratio`` (see
+        :func:`linunlearn.masks.select`). Numeric route of the core methods:
+        ``lr``, ``max_steps``, ``gtol``, ``batch_size``, ``rng`` (see
         :func:`linunlearn.simulate.gradient_descent`).
 
     Returns
@@ -347,10 +587,11 @@ def solve(data, method, *, numeric=False, **options):
     frozen at ``w_o`` (SalUn's rule). :attr:`Solution.mask` is the set kept
     (reset) or updated (freeze). The default salient sets are the supports,
     with reset semantics: with disjoint supports RBM is exactly golden
-    (THEORY.md, C4) and with full overlap it is exactly fine-tuning (C6).
-    RBM with freeze semantics and the support mask updates only weights that
-    ``X_r`` never uses, where the gradient on ``D_r`` is zero: it returns
-    ``w_o`` (with a warning that the masked problem has no columns left).
+    (docs/theory.md, C4) and with full overlap it is exactly fine-tuning
+    (C6). RBM with freeze semantics and the support mask updates only weights
+    that ``X_r`` never uses, where the gradient on ``D_r`` is zero: it
+    returns ``w_o`` (with a warning that the masked problem has no columns
+    left).
 
     Examples
     --------
@@ -367,41 +608,18 @@ def solve(data, method, *, numeric=False, **options):
     if not isinstance(numeric, (bool, np.bool_)):
         raise TypeError(f"numeric must be True or False, got {numeric!r}")
     numeric = bool(numeric)
-    check_option(method, "method", available_methods())
-    spec = _REGISTRY.get(method)
-    if spec is not None:
-        allowed = spec.options | (spec.numeric_options if numeric else set())
-    else:
-        allowed = set(_GD_OPTIONS if numeric else ())
-        if method in ("masked", "rbm", "fbm"):
-            allowed |= set(_MASK_OPTIONS)
+    spec = method_spec(method)
+    allowed = set(spec.options) | (set(spec.numeric_options) if numeric else set())
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(unknown)} for method "
                          f"{method!r} (numeric={numeric}); allowed: "
                          f"{', '.join(sorted(allowed)) or 'none'}")
-    route = "numeric" if numeric else "analytic"
-    if spec is not None:
-        fields = spec.solver(data, numeric=numeric, **options)
-        X, y = ((data.X_r, data.X_f), data.y) if spec.fits == "all" else (data.X_r, data.y_r)
-        return Solution(method=method, route=route, options=dict(options),
-                        interpolates=_interpolates(X, y, fields["w"]), **fields)
-    mask = semantics = None
-    if method in ("masked", "rbm", "fbm"):
-        mask_options = {k: v for k, v in options.items() if k in _MASK_OPTIONS}
-        mask, semantics = mask_for(data, method, **mask_options)
-    run = None
-    if numeric:
-        gd = {k: v for k, v in options.items() if k in _GD_OPTIONS}
-        run = _numeric(data, method, mask, semantics, gd)
-        w = run.w
-    else:
-        w = closed_form(data.outputs_first, method, mask, semantics)
-        w = w if data.n_outputs is None else w.T
-    X, y = ((data.X_r, data.X_f), data.y) if method == "pretrained" else (data.X_r, data.y_r)
-    return Solution(w=w, method=method, route=route,
-                    options=dict(options), interpolates=_interpolates(X, y, w),
-                    mask=mask, semantics=semantics, run=run)
+    fields = spec.solver(data, numeric=numeric, **options)
+    X, y = ((data.X_r, data.X_f), data.y) if spec.fits == "all" else (data.X_r, data.y_r)
+    return Solution(method=method, route="numeric" if numeric else "analytic",
+                    options=dict(options), interpolates=_interpolates(X, y, fields["w"]),
+                    **fields)
 
 
 def solve_all(data, methods=PAPER_METHODS, *, numeric=False, **options):
@@ -440,9 +658,8 @@ def route_deviation(data, method, **options):
     >>> route_deviation(data, "rbm") < 1e-8
     True
     """
-    spec = _REGISTRY.get(method)
-    numeric_only = (spec.numeric_options - spec.options) if spec else set(_GD_OPTIONS)
-    analytic = {k: v for k, v in options.items() if k not in numeric_only}
+    spec = method_spec(method)
+    analytic = {k: v for k, v in options.items() if k not in spec.numeric_options}
     a = solve(data, method, **analytic).w
     b = solve(data, method, numeric=True, **options).w
     return float(np.max(np.abs(a - b)))

@@ -166,7 +166,7 @@ def test_method_gaps(quick):
     from linunlearn import compare
     data = quick["method_gaps"]
     assert data.regimes == compare.DEFAULT_COMPARE_REGIMES
-    assert data.methods == tuple(label for label, _, _ in compare.DEFAULT_COMPARE_METHODS)
+    assert data.methods == tuple(label for label, _, _ in compare.default_methods())
     shape = (len(data.regimes), len(data.methods))
     assert data.mean.shape == data.low.shape == data.high.shape == shape
     assert np.all(data.low <= data.mean + 1e-15) and np.all(data.mean <= data.high + 1e-15)

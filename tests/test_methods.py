@@ -73,7 +73,7 @@ _SOURCES = {"salun": "arXiv:2310.12508", "deepclean": "arXiv:2311.10448",
             "ce_ft": "arXiv:2410.03833v1", "ice_ft": "arXiv:2410.03833v1",
             "kl_ft": "arXiv:2410.03833v1", "ga": "arXiv:2210.01504",
             "gdiff": "arXiv:2410.22086", "ngdiff": "arXiv:2410.22086",
-            "icu": "arXiv:2407.20271", "minnorm_og": "THEORY.md C7"}
+            "icu": "arXiv:2407.20271", "minnorm_og": "docs/theory.md, C7"}
 
 
 def _numbers(text):
@@ -85,9 +85,9 @@ def test_each_method_documents_its_source_and_every_option_with_its_default(meth
     text = describe(method)
     assert _SOURCES[method] in text
     assert "\nParameters\n----------\n" in text and "\nReturns\n-------\n" in text
-    spec = lu.solutions._REGISTRY[method]
-    solver = lu.methods._SOLVERS[method]
-    for name in spec.options | spec.numeric_options:
+    spec = lu.solutions.method_spec(method)
+    solver = spec.solver
+    for name in spec.options + spec.numeric_options:
         # the entry "name : ..." (or "a, name : ..." for grouped options)
         entry = re.search(rf"^(?:\w+, )*{name}(?:, \w+)* : (.*)$", text, re.MULTILINE)
         assert entry, f"{method}: option {name!r} is not documented"
@@ -101,8 +101,8 @@ def test_each_method_documents_its_source_and_every_option_with_its_default(meth
 
 
 def test_describe_rejects_unknown_names():
-    with pytest.raises(ValueError, match="name must be one of 'salun'"):
-        describe("finetune")
+    with pytest.raises(ValueError, match="name must be one of 'pretrained', .*got 'retrain'"):
+        describe("retrain")
 
 
 def test_docstring_math_renders_without_doubled_escapes():
