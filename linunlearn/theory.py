@@ -2,8 +2,8 @@
 
 This module derives, rather than types in, the closed-form expectations that
 the Monte Carlo verifier compares against, and it checks the algebraic
-identities behind claims C1-C8 (THEORY.md section 5) with checks that can
-fail.
+identities behind claims C1-C8 (docs/theory.md, section 5) with checks that
+can fail.
 
 Derivations
     projection_moments                second moments of a random rank-k projection
@@ -526,7 +526,7 @@ def expected_golden_unlearning_loss(d_r, d_f, d_lap, n_r, w_r, w_f=None, sigma=0
     -----
     For the shared teacher and ``sigma = 0`` this is
     :math:`\|w_B\|^2 + c_1 \|w_O\|^2 + c_2 d_{lap} \|w_{S_r}\|^2`
-    (THEORY.md, C2). With ``d_lap = 0`` or ``Q = 0`` the sums over the
+    (docs/theory.md, C2). With ``d_lap = 0`` or ``Q = 0`` the sums over the
     overlap are empty and contribute 0.
 
     Examples
@@ -1058,7 +1058,7 @@ def check_c2_projection_moments():
     Returns
     -------
     list of SymbolicResult
-        (1-2) derived ``c1``, ``c2`` equal THEORY.md's typed formulas;
+        (1-2) derived ``c1``, ``c2`` equal docs/theory.md's typed formulas;
         (3) ``E Q_11 = E Q_11^2 + (m - 1) E Q_12^2`` (idempotence) holds for
         the derived moments; (4-5) at ``k = 0`` the moments are those of
         ``Q = 0``, at ``k = m`` those of ``Q = I``; (6-7) sign flips: for a
@@ -1262,7 +1262,7 @@ def check_c2_loss_assembly():
 
 
 def check_c2_golden_loss_formula():
-    r"""C2(c): the derived E UL(w_g) equals THEORY.md's typed formula, and consistency.
+    r"""C2(c): the derived E UL(w_g) equals docs/theory.md's typed formula, and consistency.
 
     Returns
     -------
