@@ -12,6 +12,7 @@ Derivations
     golden_unlearning_loss_expression E UL(w_g) as a sympy expression
     golden_remaining_loss_expression  E remaining test loss of w_g (sympy)
     expected_golden_unlearning_loss   the same, evaluated for given sizes and teachers
+    expected_golden_unlearning_loss_for  the same, evaluated for a Scenario
     expected_golden_remaining_loss    the same, evaluated
     SYMBOLS                           the sympy symbols of these expressions
 Checks
@@ -37,13 +38,13 @@ import sympy as sp
 from sympy.matrices.exceptions import NonInvertibleMatrixError
 from sympy.stats import Beta, ChiSquared, E, density
 
-from ._validation import as_array, check_float, check_int
+from ._validation import LinunlearnWarning, as_array, check_float, check_int, warn
 
 __all__ = [
     "SYMBOLS", "ProjectionMoments", "projection_moments", "inverse_chi_square_mean",
     "expected_trace_inverse_gram", "golden_unlearning_loss_expression",
     "golden_remaining_loss_expression", "expected_golden_unlearning_loss",
-    "expected_golden_remaining_loss", "SymbolicResult", "check_identity",
+    "expected_golden_unlearning_loss_for", "expected_golden_remaining_loss", "SymbolicResult", "check_identity",
     "check_nonnegative", "symbolic_checks", "SYMBOLIC_CHECKS",
     "check_c1_interpolation", "check_c2_fine_tuning_keeps_pretrained",
     "check_c2_projection_moments", "check_c2_inverse_gram_trace",
@@ -556,6 +557,67 @@ def expected_golden_unlearning_loss(d_r, d_f, d_lap, n_r, w_r, w_f=None, sigma=0
     funcs = _lambdified("unlearning", "shared" if shared else "separate", regime)
     args = (d_r, d_f, d_lap, n_r, sigma) + tuple(float(x) for x in stats)
     return _evaluate(funcs, args, noisy=sigma > 0 and d_lap > 0)
+
+
+def expected_golden_unlearning_loss_for(scenario):
+    r"""Expected unlearning loss of the golden model in a scenario.
+
+    Parameters
+    ----------
+    scenario : linunlearn.Scenario
+        Or any object with the attributes ``d_r, d_f, d_lap, n_r, sigma,
+        support_r, support_f, w_r_star, w_f_star, shared_teacher, scale``.
+        The derivation assumes isotropic features (``scale`` all ones) with
+        the used coordinates first, in the layout ``[A | O | B]``.
+
+    Returns
+    -------
+    float
+        :math:`E\,UL(w_g)`: :func:`expected_golden_unlearning_loss` at the
+        scenario's sizes and ``sigma``, with its teachers restricted to the
+        used coordinates (``w_f=None`` for a shared teacher).
+
+    Warns
+    -----
+    LinunlearnWarning
+        If the features are not isotropic or the supports are not in the
+        layout ``[A | O | B]``: the value is evaluated anyway, and it is then
+        not the expectation in that scenario.
+
+    Raises
+    ------
+    ValueError
+        As in :func:`expected_golden_unlearning_loss`; in particular the
+        expectation is infinite for ``sigma > 0``, ``d_lap > 0`` and
+        ``|n_r - d_r| <= 1``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from linunlearn import Scenario
+    >>> from linunlearn.theory import expected_golden_unlearning_loss_for
+    >>> scenario = Scenario.overlapping(2, 2, 1, 1, 3, w_star=[0.0, 1.0, 0.0])
+    >>> expected_golden_unlearning_loss_for(scenario)
+    0.375
+    >>> stretched = Scenario.overlapping(2, 2, 1, 1, 3, w_star=[0.0, 1.0, 0.0],
+    ...                                  scale=[1.0, 2.0, 1.0])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = expected_golden_unlearning_loss_for(stretched)
+    >>> value, caught[0].category.__name__
+    (0.375, 'LinunlearnWarning')
+    """
+    d_r, d_f, d_lap = scenario.d_r, scenario.d_f, scenario.d_lap
+    used = scenario.support_r | scenario.support_f
+    expected = np.arange(d_r + d_f - d_lap)
+    if (not np.all(scenario.scale == 1.0) or not np.array_equal(np.flatnonzero(used), expected)
+            or not np.array_equal(np.flatnonzero(scenario.support_r), expected[:d_r])):
+        warn("the exact expectation assumes isotropic features in the "
+             "[A | O | B] layout; it is evaluated anyway", LinunlearnWarning)
+    w_f = None if scenario.shared_teacher else scenario.w_f_star[used]
+    return expected_golden_unlearning_loss(
+        d_r, d_f, d_lap, scenario.n_r, scenario.w_r_star[used], w_f,
+        sigma=scenario.sigma)
 
 
 def expected_golden_remaining_loss(d_r, d_f, d_lap, n_r, w_r, sigma=0.0):

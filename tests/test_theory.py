@@ -2,6 +2,7 @@
 
 import pathlib
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -9,10 +10,11 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linunlearn import theory
+from linunlearn import LinunlearnWarning, Scenario, theory
 from linunlearn.theory import (SYMBOLIC_CHECKS, SYMBOLS, SymbolicResult, check_identity,
                                check_nonnegative, expected_golden_remaining_loss,
-                               expected_golden_unlearning_loss, projection_moments,
+                               expected_golden_unlearning_loss,
+                               expected_golden_unlearning_loss_for, projection_moments,
                                symbolic_checks)
 
 PROOFS = pathlib.Path(__file__).resolve().parent.parent / "proofs"
@@ -125,6 +127,42 @@ def test_golden_unlearning_loss_at_least_forget_signal_plus_noise(d_r, d_f, data
     floor = w[d_r:] @ w[d_r:] + sigma ** 2
     # c1, c2 >= 0 (proved in theory); slack for float rounding of O(100) terms
     assert value >= floor - 1e-12 * max(1.0, floor)
+
+
+# --------------------------------------------------------------------------
+# the expectation of a scenario
+
+
+@pytest.mark.parametrize("teacher, sigma", [("shared", 0.0), ("separate", 0.3)])
+def test_expectation_of_a_scenario_is_that_of_its_sizes_and_used_teachers(teacher, sigma):
+    scenario = Scenario.overlapping(8, 6, 3, 2, 5, d_unused=2, sigma=sigma, teacher=teacher,
+                                    teacher_seed=3)
+    used = scenario.support_r | scenario.support_f
+    w_f = None if teacher == "shared" else scenario.w_f_star[used]
+    direct = expected_golden_unlearning_loss(8, 6, 3, 2, scenario.w_r_star[used], w_f,
+                                             sigma=sigma)
+    assert expected_golden_unlearning_loss_for(scenario) == direct
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Scenario.overlapping(4, 3, 1, 1, 2, scale=[1.0, 1.0, 2.0, 1.0, 1.0, 1.0]),
+    lambda: Scenario.from_supports([0, 1, 1, 1, 0], [1, 0, 0, 1, 1], 1, 2),  # not [A|O|B]
+])
+def test_expectation_of_a_scenario_warns_outside_its_assumptions(make):
+    scenario = make()
+    with pytest.warns(LinunlearnWarning, match=r"assumes isotropic features in the "
+                                               r"\[A \| O \| B\] layout; it is evaluated"):
+        value = expected_golden_unlearning_loss_for(scenario)
+    assert value >= 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expected_golden_unlearning_loss_for(Scenario.overlapping(4, 3, 1, 1, 2))
+
+
+def test_expectation_of_a_scenario_refuses_an_infinite_one():
+    scenario = Scenario.overlapping(4, 3, 1, 3, 2, sigma=0.5)
+    with pytest.raises(ValueError, match=r"is infinite for sigma > 0 when \|n_r - d_r\| <= 1"):
+        expected_golden_unlearning_loss_for(scenario)
 
 
 # --------------------------------------------------------------------------
