@@ -751,9 +751,9 @@ def _symbolic(claim_key):
 
     Parts of a claim (keys such as ``"C5-disparity"``) have none of their own.
     """
-    from . import theory
+    from . import proofs
     out = []
-    for check in theory.SYMBOLIC_CHECKS.get(claim_key, ()):
+    for check in proofs.SYMBOLIC_CHECKS.get(claim_key, ()):
         try:
             out += [{"name": r.name, "verdict": r.verdict, "statement": r.statement,
                      "detail": r.detail} for r in check()]
