@@ -2,8 +2,10 @@
 
 The sections follow proofs/C1.md ... proofs/C8.md (the claims of
 docs/theory.md, section 5), and each written proof names the functions here
-that check its steps. A check function returns a list of
-:class:`linunlearn.symbolic.SymbolicResult`.
+that check its steps. A check function returns a tuple of
+:class:`linunlearn.symbolic.SymbolicResult` and computes it once per process
+(sympy is slow, and ``linunlearn verify``, the tests and the docs ask for the
+same results again).
 
 C1
     check_c1_interpolation                  fine-tuning interpolates D_r: RL(w_ft) = 0
@@ -33,6 +35,8 @@ Registry
     SYMBOLIC_CHECKS                         claim id -> tuple of check functions
     symbolic_checks                         every result of one claim ("C1".."C8")
 """
+
+import functools
 
 import numpy as np
 import sympy as sp
@@ -91,12 +95,13 @@ def _interpolation_symbols():
 # C1. Fine-tuning reaches zero remaining loss (proofs/C1.md)
 
 
+@functools.cache
 def check_c1_interpolation():
     r"""C1: fine-tuning interpolates the remaining data, ``RL(w_ft) = 0``.
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1) :math:`X X^+ = I` with :math:`X^+ = X^T (X X^T)^{-1}` on
         MatrixSymbols of symbolic size, and the four Penrose conditions of
         :math:`X^T (X X^T)^{-1}` there; (2) :math:`X w_{ft} - y = 0` there;
@@ -148,13 +153,14 @@ def check_c1_interpolation():
                                   name=f"C1.residual.rational_{rows}x{cols}",
                                   statement="X_r w_ft = y_r on an exact rational instance "
                                             "(full row rank, sympy exact pinv)"))
-    return out
+    return tuple(out)
 
 
 # ==========================================================================
 # C2. Fine-tuning does not forget; the golden model does (proofs/C2.md)
 
 
+@functools.cache
 def check_c2_fine_tuning_keeps_pretrained():
     r"""C2(a): if ``X_r w_o = y_r`` then ``w_ft = w_o``, so ``UL(w_ft) = UL(w_o)``.
 
@@ -163,7 +169,7 @@ def check_c2_fine_tuning_keeps_pretrained():
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
 
     Examples
     --------
@@ -172,9 +178,9 @@ def check_c2_fine_tuning_keeps_pretrained():
     ['proved']
     """
     X, Xp, w, y = _interpolation_symbols()
-    return [check_identity(w + Xp * (y - X * w), w, name="C2.ft_equals_pretrained",
+    return (check_identity(w + Xp * (y - X * w), w, name="C2.ft_equals_pretrained",
                            statement="w_o + X_r^+ (y_r - X_r w_o) = w_o when X_r w_o = y_r",
-                           assumptions=[(y, X * w)])]
+                           assumptions=[(y, X * w)]),)
 
 
 def _typed_c1_c2():
@@ -184,12 +190,13 @@ def _typed_c1_c2():
             k * (m - k) / (m * (m - 1) * (m + 2)))
 
 
+@functools.cache
 def check_c2_projection_moments():
     r"""C2: the derived projection moments agree with the brief and with the limits.
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1-2) derived ``c1``, ``c2`` equal docs/theory.md's typed formulas;
         (3) ``E Q_11 = E Q_11^2 + (m - 1) E Q_12^2`` (idempotence) holds for
         the derived moments; (4-5) at ``k = 0`` the moments are those of
@@ -228,15 +235,16 @@ def check_c2_projection_moments():
                               statement="(DQD)_11 (DQD)_12 = -Q_11 Q_12 for D = diag(1,-1,1)"))
     out.append(check_identity(F[0, 1] * F[0, 2], -Q[0, 1] * Q[0, 2], name="C2.sign_flip_12_13",
                               statement="(DQD)_12 (DQD)_13 = -Q_12 Q_13 for D = diag(1,-1,1)"))
-    return out
+    return tuple(out)
 
 
+@functools.cache
 def check_c2_inverse_gram_trace():
     r"""C2 (noise term): inverse chi-square mean and the inverse Wishart trace.
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1) the derived :math:`E[1/\chi^2_\nu]` times :math:`\nu - 2` is 1;
         (2) the integral diverges for :math:`\nu = 1, 2` (so the noisy
         expectation is infinite for ``|n_r - d_r| <= 1``); (2b) the noise
@@ -286,7 +294,7 @@ def check_c2_inverse_gram_trace():
     out.append(check_identity(expected_trace_inverse_gram(regime="under"), p / (n - p - 1),
                               name="C2.trace_inverse_gram_under",
                               statement="E tr((X^T X)^-1) = p/(n - p - 1), X n x p, n > p + 1"))
-    return out
+    return tuple(out)
 
 
 def _moment_oracle(expr, qsyms, zsyms, mu1, mu2, nu2, noise_var):
@@ -334,6 +342,7 @@ def _moment_oracle(expr, qsyms, zsyms, mu1, mu2, nu2, noise_var):
     return sp.expand(total)
 
 
+@functools.cache
 def check_c2_loss_assembly():
     r"""C2: the assembly of E UL(w_g) and E RL-test(w_g) from the moments, at small sizes.
 
@@ -350,7 +359,7 @@ def check_c2_loss_assembly():
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
 
     Examples
     --------
@@ -393,15 +402,16 @@ def check_c2_loss_assembly():
                                   name=f"C2.assembly_rl_d{d_r}_{d_lap}_{d_f}",
                                   statement=f"E remaining test loss by coordinates = template, "
                                             f"d_r={d_r}"))
-    return out
+    return tuple(out)
 
 
+@functools.cache
 def check_c2_golden_loss_formula():
     r"""C2(c): the derived E UL(w_g) equals docs/theory.md's typed formula, and consistency.
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1) shared teacher, ``sigma = 0``, ``n_r < d_r``: derived =
         :math:`\|w_B\|^2 + c_1\|w_O\|^2 + c_2 d_{lap}\|w_{S_r}\|^2`;
         (2) the separate-teacher expression with ``w_f = w_r`` equals the
@@ -439,15 +449,16 @@ def check_c2_golden_loss_formula():
                               name="C2.golden_remaining_over",
                               statement="E||(w_g - w_r)_{S_r}||^2 + sigma^2 = (k/m)||w_r||^2 "
                                         "+ sigma^2 (1 + n_r/(d_r - n_r - 1)), n_r < d_r - 1"))
-    return out
+    return tuple(out)
 
 
+@functools.cache
 def check_c2_golden_loss_positive():
     r"""C2(b): the golden model does not interpolate the forgetting set on average.
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1) ``c1 >= 0`` for ``m >= 2, k >= 0`` and ``c1 > 0`` for ``k >= 1``;
         (2) ``c2 >= 0`` for ``m >= 2, 0 <= k < m`` (and ``c2 = 0`` at
         ``k = m``); (3) shared teacher, ``n_r < d_r``:
@@ -488,19 +499,20 @@ def check_c2_golden_loss_positive():
                                  statement="E UL(w_g) - ||w_B||^2 - sigma^2 >= 0, k >= 2 "
                                            "(n_r = 1 + t, d_r = 3 + q + t)",
                                  substitutions={s.n_r: 1 + t, s.d_r: 3 + q + t}))
-    return out
+    return tuple(out)
 
 
 # ==========================================================================
 # C3. The mechanism: w_ft - w_g = (I - P_r) w_o (proofs/C3.md)
 
 
+@functools.cache
 def check_c3_mechanism():
     r"""C3: ``w_ft - w_g = (I - P_r) w_o`` for every ``w_o``.
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         On MatrixSymbols with an opaque ``X_r^+`` (pure linearity), and on
         exact rational instances (including a rank-deficient ``X_r``).
 
@@ -523,7 +535,7 @@ def check_c3_mechanism():
                                   (sp.eye(cols) - Pr) * w0,
                                   name=f"C3.mechanism.rational_{rows}x{cols}_rank{rank}",
                                   statement="w_ft - w_g = (I - P_r) w_o on an exact instance"))
-    return out
+    return tuple(out)
 
 
 # ==========================================================================
@@ -551,6 +563,7 @@ def _blockwise(name, statement, lhs, rhs, rules, sampler):
     return worst
 
 
+@functools.cache
 def check_c4_distinct_features():
     r"""C4: with distinct features RBM (reset outside ``S_r``, fine-tune) is golden.
 
@@ -559,7 +572,7 @@ def check_c4_distinct_features():
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1) ``blockdiag(X_A^+, X_B^+)`` satisfies the Penrose conditions of
         ``blockdiag(X_A, X_B)`` and ``[X_A^+; 0]`` those of ``[X_A, 0]``;
         (2) ``w_o`` restricted to ``A`` equals ``w_g`` there (and ``w_g = 0``
@@ -623,7 +636,7 @@ def check_c4_distinct_features():
                                   name=f"C4.rbm_equals_golden.rational_{seed}",
                                   statement="RBM = golden on an exact rational instance "
                                             f"(n_r={n_r}, n_f={n_f}, |A|={da}, |B|={db})"))
-    return out
+    return tuple(out)
 
 
 # ==========================================================================
@@ -658,6 +671,7 @@ def _c5_identities(remaining_sees_b=False):
              residual, sp.ZeroMatrix(nf, 1), interpolation)]
 
 
+@functools.cache
 def check_c5_rbm_forgets_the_forgetting_only_block():
     r"""C5(i): at an interpolating ``w_o``, ``w_rbm = 1_{S_r} * w_o`` and
     ``X_f w_rbm - y_f = -X_{f,B} w_{o,B}``.
@@ -672,7 +686,7 @@ def check_c5_rbm_forgets_the_forgetting_only_block():
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1) ``w_rbm - m * w_o = 0``, with an opaque ``X_r^+`` (linearity only);
         (2) ``X_f w_rbm - y_f + X_{f,B} b = 0``; (3) exact rational instances
         with sympy's exact pinv.
@@ -703,7 +717,7 @@ def check_c5_rbm_forgets_the_forgetting_only_block():
             name=f"C5.rbm_unlearning_residual.rational_{seed}",
             statement="X_f w_rbm - y_f = -X_{f,B} w_{o,B} on an exact interpolating "
                       f"instance (n_r={n_r}, n_f={n_f}, |A|={a_}, |O|={o_}, |B|={b_})"))
-    return out
+    return tuple(out)
 
 
 # ==========================================================================
@@ -724,12 +738,13 @@ def _fisher_mask(X):
     return [int(sum(X[i, j] ** 2 for i in range(X.rows)) != 0) for j in range(X.cols)]
 
 
+@functools.cache
 def check_c6_full_overlap():
     r"""C6: with full overlap the RBM mask keeps everything, so ``w_rbm = w_ft``.
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1) on MatrixSymbols: ``(I - P_r)(M w_o) + X_r^+ y_r`` with
         ``M = I`` equals ``w_o + X_r^+ (y_r - X_r w_o)``; (2) exact rational
         instances with ``S_r = S_f``: the Fisher-diagonal mask of ``D_r`` is
@@ -763,19 +778,20 @@ def check_c6_full_overlap():
         out.append(check_identity(w_rbm, _gd_limit(Xr, yr, w0),
                                   name=f"C6.rbm_equals_ft.rational_{seed}",
                                   statement="w_rbm = w_ft on an exact full-overlap instance"))
-    return out
+    return tuple(out)
 
 
 # ==========================================================================
 # C7. Projection is exact unlearning without the forgetting data (proofs/C7.md)
 
 
+@functools.cache
 def check_c7_projection():
     r"""C7: ``P_r w_o = w_g`` whenever ``X_r w_o = y_r`` (noiseless or noisy).
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1) on MatrixSymbols with opaque ``X_r^+`` and the hypothesis
         ``y_r = X_r w_o``; (2) exact rational instances with noisy labels
         where ``w_o = [X_r; X_f]^+ [y_r; y_f]`` (full row rank, so ``w_o``
@@ -800,7 +816,7 @@ def check_c7_projection():
                                   name=f"C7.projection.rational_{seed}",
                                   statement="P_r w_o = w_g on an exact interpolating instance "
                                             "with arbitrary (noisy) labels"))
-    return out
+    return tuple(out)
 
 
 # ==========================================================================
@@ -849,6 +865,7 @@ def c8_regularised_limits(S, c, n_r, alphas, w0):
                                + [sp.Rational(alpha) / n_f] * n_f, w0) for alpha in alphas]
 
 
+@functools.cache
 def check_c8_weight_irrelevant_at_convergence():
     r"""C8 (supporting): at convergence the weight of the forgetting term is irrelevant.
 
@@ -859,7 +876,7 @@ def check_c8_weight_irrelevant_at_convergence():
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         (1) on MatrixSymbols: with ``W`` any weight matrix, ``H = S^T W S``
         and ``S^+ = S^T (S S^T)^{-1}``, ``H S^+ r = S^T W r``; since
         ``S^+ r`` lies in the row space of ``S`` (= range of ``H`` for
@@ -893,7 +910,7 @@ def check_c8_weight_irrelevant_at_convergence():
                                   name=f"C8.closest_point.rational_{seed}",
                                   statement="the limit is the point of both interpolation sets "
                                             "closest to w_o"))
-    return out
+    return tuple(out)
 
 
 # ==========================================================================
@@ -925,7 +942,7 @@ def symbolic_checks(claim_id):
 
     Returns
     -------
-    list of SymbolicResult
+    tuple of SymbolicResult
         For C5 only its exact part (i) is symbolic; (ii) and (iii) are
         checked empirically.
 
@@ -945,4 +962,4 @@ def symbolic_checks(claim_id):
     if not isinstance(claim_id, str) or claim_id not in SYMBOLIC_CHECKS:
         raise ValueError(f"claim_id must be one of {', '.join(SYMBOLIC_CHECKS)}, "
                          f"got {claim_id!r}")
-    return [result for check in SYMBOLIC_CHECKS[claim_id] for result in check()]
+    return tuple(result for check in SYMBOLIC_CHECKS[claim_id] for result in check())

@@ -31,6 +31,17 @@ def test_every_symbolic_check_proves_its_claim(claim_id):
     assert len({r.name for r in results}) == len(results)
 
 
+@pytest.mark.parametrize("claim_id", sorted(SYMBOLIC_CHECKS))
+def test_checks_return_tuples_computed_once(claim_id):
+    for check in SYMBOLIC_CHECKS[claim_id]:
+        first = check()
+        assert isinstance(first, tuple) and first
+        assert check() is first            # cached: the same results, not recomputed
+    results = symbolic_checks(claim_id)
+    assert isinstance(results, tuple)
+    assert results == tuple(r for check in SYMBOLIC_CHECKS[claim_id] for r in check())
+
+
 def test_registry_lists_every_public_check_once():
     checks = [f for funcs in SYMBOLIC_CHECKS.values() for f in funcs]
     assert len(set(checks)) == len(checks)
