@@ -29,6 +29,8 @@ Warnings
     LinunlearnWarning, IllConditionedWarning, NotConvergedWarning
 
 Submodules imported on use: ``linunlearn.theory`` (sympy derivations),
+``linunlearn.symbolic`` (the symbolic-check engine), ``linunlearn.proofs``
+(the symbolic checks of claims C1-C8),
 ``linunlearn.claims`` (the verifier behind ``linunlearn verify``),
 ``linunlearn.regimes`` (ridge, noise, anisotropic, early-stopping and
 underparameterised regimes: ``linunlearn verify --regime``),

@@ -499,17 +499,7 @@ def _combine(verdicts):
 
 def _golden_ul_theory(scenario):
     from . import theory
-    d_r, d_f, d_lap = scenario.d_r, scenario.d_f, scenario.d_lap
-    used = scenario.support_r | scenario.support_f
-    expected = np.arange(d_r + d_f - d_lap)
-    if (not np.all(scenario.scale == 1.0) or not np.array_equal(np.flatnonzero(used), expected)
-            or not np.array_equal(np.flatnonzero(scenario.support_r), expected[:d_r])):
-        warn("the exact expectation assumes isotropic features in the "
-             "[A | O | B] layout; it is evaluated anyway", LinunlearnWarning)
-    w_f = None if scenario.shared_teacher else scenario.w_f_star[used]
-    return theory.expected_golden_unlearning_loss(
-        d_r, d_f, d_lap, scenario.n_r, scenario.w_r_star[used], w_f,
-        sigma=scenario.sigma)
+    return theory.expected_golden_unlearning_loss_for(scenario)
 
 
 def _golden_ul_heavy_tailed(scenario):
@@ -731,9 +721,9 @@ def _symbolic(claim_key):
 
     Parts of a claim (keys such as ``"C5-disparity"``) have none of their own.
     """
-    from . import theory
+    from . import proofs
     out = []
-    for check in theory.SYMBOLIC_CHECKS.get(claim_key, ()):
+    for check in proofs.SYMBOLIC_CHECKS.get(claim_key, ()):
         try:
             out += [{"name": r.name, "verdict": r.verdict, "statement": r.statement,
                      "detail": r.detail} for r in check()]

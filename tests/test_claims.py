@@ -150,11 +150,11 @@ def test_heavy_tailed_noise_makes_the_theory_check_inconclusive():
 
 
 def test_a_symbolic_check_that_errors_is_inconclusive(monkeypatch):
-    from linunlearn import theory
+    from linunlearn import proofs
 
     def broken():
         raise NotImplementedError("sympy gave up")
-    monkeypatch.setitem(theory.SYMBOLIC_CHECKS, "C7", (broken,))
+    monkeypatch.setitem(proofs.SYMBOLIC_CHECKS, "C7", (broken,))
     (sym,) = claims._symbolic("C7")
     assert sym["verdict"] == "inconclusive" and "sympy gave up" in sym["detail"]
     assert check_claim("C7", "overlap", trials=20).verdict == "inconclusive"
