@@ -151,27 +151,20 @@ def _check_writable(path):
 
 
 def _cmd_verify(args):
-    from . import claims
+    from . import verifier
+    if args.renamed_regime is not None:
+        raise ValueError(f"--regime is now --family (a family of regimes beyond the "
+                         f"paper): linunlearn verify --family {args.renamed_regime}")
     if args.json:
         _check_writable(args.json)
-    if args.regime is not None and (args.claims or args.regimes):
-        raise ValueError("--regime runs a whole family: it cannot be combined with "
+    if args.family is not None and (args.claims or args.regimes):
+        raise ValueError("--family runs a whole family: it cannot be combined with "
                          "--claims or --regimes")
-    if args.regime is not None:
-        from . import regimes
-        report = regimes.verify_regime(
-            args.regime, precision=0.05 if args.precision is None else args.precision,
-            seed=args.seed, workers=args.workers, trials=args.trials)
-        print(claims.format_report(report))
-        notes = regimes.format_notes(report)
-        if notes:
-            print(notes)
-    else:
-        report = claims.verify(claims=args.claims, regimes=args.regimes,
-                               precision=args.precision, seed=args.seed,
-                               workers=args.workers, trials=args.trials,
-                               disparity_map=not args.no_map, progress=not args.quiet)
-        print(claims.format_report(report))
+    report = verifier.verify(claims=args.claims, regimes=args.regimes, family=args.family,
+                             precision=0.05 if args.precision is None else args.precision,
+                             seed=args.seed, workers=args.workers, trials=args.trials,
+                             disparity_map=not args.no_map, progress=not args.quiet)
+    print(verifier.format_report(report))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(report.to_dict(), fh, indent=2)
@@ -237,12 +230,12 @@ def build_parser():
     """Return the argument parser of the ``linunlearn`` command."""
     from .solutions import PAPER_METHODS
     parser = argparse.ArgumentParser(
-        prog="linunlearn",
+        prog="linunlearn", allow_abbrev=False,
         description="Verify the theory of fine-tuning-based unlearning in "
                     "linear regression.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("solve", help="compute every model on one scenario and "
+    p = sub.add_parser("solve", allow_abbrev=False, help="compute every model on one scenario and "
                                      "print their metrics")
     _scenario_arguments(p)
     p.add_argument("--methods", nargs="+", choices=PAPER_METHODS,
@@ -253,7 +246,7 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_solve)
 
-    p = sub.add_parser("verify", help="check the paper's claims symbolically and "
+    p = sub.add_parser("verify", allow_abbrev=False, help="check the paper's claims symbolically and "
                                       "by Monte Carlo")
     p.add_argument("--claims", nargs="+", metavar="ID", help="e.g. C1 C5")
     p.add_argument("--regimes", nargs="+", metavar="NAME",
@@ -269,15 +262,14 @@ def build_parser():
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--json", metavar="PATH", help="write the full evidence here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--regime", metavar="NAME",
-                   choices=("ridge", "noise", "anisotropic", "early-stopping",
-                            "underparameterized"),
-                   help="re-run the claims in a beyond-the-paper regime family "
-                        "(ridge, noise, anisotropic, early-stopping, "
-                        "underparameterized); not with --claims or --regimes")
+    p.add_argument("--regime", dest="renamed_regime", help=argparse.SUPPRESS)
+    p.add_argument("--family", metavar="NAME",
+                   help="re-run the claims in a family of regimes beyond the paper: "
+                        "ridge, noise, anisotropic, early-stopping or "
+                        "underparameterized; not with --claims or --regimes")
     p.set_defaults(func=_cmd_verify)
 
-    p = sub.add_parser("compare", help="run every unlearning method on the same "
+    p = sub.add_parser("compare", allow_abbrev=False, help="run every unlearning method on the same "
                                        "data and tabulate the metrics")
     p.add_argument("--regimes", nargs="+", metavar="NAME",
                    help="default regimes (default: distinct overlap full-overlap)")
@@ -303,7 +295,7 @@ def build_parser():
     out.add_argument("--latex", action="store_true", help="a LaTeX table")
     p.set_defaults(func=_cmd_compare)
 
-    p = sub.add_parser("figures", help="compute and draw the paper's figures "
+    p = sub.add_parser("figures", allow_abbrev=False, help="compute and draw the paper's figures "
                                        "(PDF and PNG)")
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="figures to make (default: all; see --list)")

@@ -33,7 +33,7 @@ __all__ = ["Cell", "Comparison", "compare", "default_methods",
            "DEFAULT_COMPARE_REGIMES", "figure_data", "COLUMNS"]
 
 #: The regimes :func:`compare` runs by default (from
-#: :data:`linunlearn.claims.DEFAULT_REGIMES`).
+#: :data:`linunlearn.regimes.DEFAULT_REGIMES`).
 DEFAULT_COMPARE_REGIMES = ("distinct", "overlap", "full-overlap")
 
 def default_methods():
@@ -294,7 +294,7 @@ def _method_specs(methods):
 
 
 def _regimes(regimes):
-    from .claims import DEFAULT_REGIMES
+    from .regimes import DEFAULT_REGIMES
     from .scenarios import Scenario
     regimes = DEFAULT_COMPARE_REGIMES if regimes is None else regimes
     if isinstance(regimes, dict):

@@ -29,7 +29,7 @@ name                 what it shows
 
 Numbers depend on the seed alone: each Monte Carlo sweep point draws from
 ``montecarlo.seed_sequence(seed, name, ...)``; the claim map runs the
-verifier's own checks (:meth:`linunlearn.claims.Check.run`) with the seed, so
+verifier's own checks (:meth:`linunlearn.checks.Check.run`) with the seed, so
 its cells are what ``linunlearn verify`` reports for the same regimes.
 Matplotlib is imported here only, never by ``import linunlearn``; figures are
 drawn on the Agg canvas without pyplot, so no global backend is changed.
@@ -179,13 +179,13 @@ _METRIC_LABEL = {"unlearning_loss": "unlearning loss UL (train, $D_f$)",
 
 
 def _flat_scenario(d_r, d_f, d_lap, n_r, n_f, **options):
-    """A scenario with :func:`linunlearn.claims.flat_teacher` on the used features.
+    """A scenario with :func:`linunlearn.regimes.flat_teacher` on the used features.
 
     Every block then carries a share of ``||w*||^2 = 1`` proportional to its
     size, so that sweeps over ``d_lap`` or ``n_r`` change one thing at a time
     (the default random teacher would be redrawn at every point).
     """
-    from .claims import flat_teacher
+    from .regimes import flat_teacher
     return Scenario.overlapping(d_r, d_f, d_lap, n_r, n_f,
                                 w_star=flat_teacher(d_r, d_f, d_lap), **options)
 
@@ -590,10 +590,12 @@ def draw_sweep(data):
 # 4. claim maps
 
 
-#: The checks mapped: C5's disparity part once per FBM mask (first row), then
-#: C5's other two checks (second row).
-_MAP_CHECKS = ("C5.disparity", "C5.disparity_salun_mask", "C5.rbm_forgets_more",
-               "C5.rbm_keeps_overlap")
+def _map_checks(claim_id="C5"):
+    """The checks the claim map shows: a claim's mapped parts first, then its other parts."""
+    from . import claims
+    parts = [c for c in claims.CLAIMS.values() if c.id == claim_id]
+    ordered = [c for c in parts if c.mapped] + [c for c in parts if not c.mapped]
+    return tuple(check.name for c in ordered for check in c.checks)
 _MAP_TITLES = {"C5.disparity": "C5 disparity: gap(RBM) $\\leq$ gap(FBM)",
                "C5.disparity_salun_mask": "C5 disparity: gap(RBM) $\\leq$ gap(FBM)",
                "C5.rbm_forgets_more": "C5: UL(RBM) > UL(fine-tuned)",
@@ -622,7 +624,7 @@ class ClaimMap:
         RBM's and FBM's mask options of each check (``Check.masks``).
     teacher : str
         ``"flat"`` when every regime has the flat teacher
-        (:func:`linunlearn.claims.flat_teacher`), else ``"other"``.
+        (:func:`linunlearn.regimes.flat_teacher`), else ``"other"``.
     overlap_ratios : ndarray of shape (a,)
     sample_ratios : ndarray of shape (b,)
     verdicts : ndarray of str, shape (checks, a, b)
@@ -632,7 +634,7 @@ class ClaimMap:
     means : ndarray of shape (checks, a, b)
         Monte Carlo mean of each check's statistic (NaN for ``"n/a"``).
     equal : ndarray of bool, shape (checks, a, b)
-        The statistic (a difference) is 0 within ``claims.ZERO_ATOL`` in every
+        The statistic (a difference) is 0 within ``checks.ZERO_ATOL`` in every
         draw: both sides of the claim are equal there (at full overlap, C6:
         RBM is fine-tuning).
     n_trials : ndarray of int, shape (checks, a, b)
@@ -658,15 +660,16 @@ class ClaimMap:
 def compute_claim_map(seed=0, *, quick=False, progress=None):
     """Run C5's checks on a grid of overlap ratio by ``n_r / d_r``.
 
-    Regimes from :func:`linunlearn.claims.disparity_map_regimes` (``d_r = 60,
+    Regimes from :func:`linunlearn.regimes.map_regimes` (``d_r = 60,
     d_f = 40, n_f = 15``, flat teacher, noiseless): overlap ratio 0 to 1 in
     steps of 0.1 by ``n_r / d_r`` 0.1 to 0.9 (quick: 3 by 2 with 30 trials).
-    Each cell is :meth:`linunlearn.claims.Check.run` with the verifier's
+    Each cell is :meth:`linunlearn.checks.Check.run` with the verifier's
     default adaptive sample size (trials are added until the interval settles
     the sign), so cells are exactly what ``linunlearn verify`` reports for the
     same regime and seed.
     """
-    from . import claims
+    from . import claims, regimes
+    from .checks import ZERO_ATOL
     seed = check_int(seed, "seed", minimum=0)
     if quick:
         laps, nrs, trials, precision = (0.0, 0.5, 1.0), (0.2, 0.5), 30, None
@@ -675,17 +678,18 @@ def compute_claim_map(seed=0, *, quick=False, progress=None):
         nrs = tuple(np.round(np.linspace(0.1, 0.9, 9), 2))
         trials, precision = None, 0.05
     checks = {c.name: c for cl in claims.CLAIMS.values() for c in cl.checks}
-    regimes = claims.disparity_map_regimes(laps, nrs)
-    flat = all(np.array_equal(r.scenario.w_r_star, claims.flat_teacher(
-        r.scenario.d_r, r.scenario.d_f, r.scenario.d_lap)) for r in regimes)
-    shape = (len(_MAP_CHECKS), len(laps), len(nrs))
+    cells = regimes.map_regimes(laps, nrs)
+    flat = all(np.array_equal(r.scenario.w_r_star, regimes.flat_teacher(
+        r.scenario.d_r, r.scenario.d_f, r.scenario.d_lap)) for r in cells)
+    shape = (len(_map_checks()), len(laps), len(nrs))
     verdicts = np.full(shape, "n/a", dtype=object)
     means = np.full(shape, np.nan)
     equal = np.zeros(shape, bool)
     n_trials = np.zeros(shape, int)
-    total, done = len(_MAP_CHECKS) * len(regimes), 0
-    for c, name in enumerate(_MAP_CHECKS):
-        for r, regime in enumerate(regimes):
+    names = _map_checks()
+    total, done = len(names) * len(cells), 0
+    for c, name in enumerate(names):
+        for r, regime in enumerate(cells):
             a, b = divmod(r, len(nrs))
             if regime.interpolating:
                 result = checks[name].run(regime, seed, trials=trials,
@@ -693,12 +697,12 @@ def compute_claim_map(seed=0, *, quick=False, progress=None):
                 e = result.estimate
                 verdicts[c, a, b] = result.verdict
                 means[c, a, b] = e["mean"]
-                equal[c, a, b] = max(abs(e["low"]), abs(e["high"])) <= claims.ZERO_ATOL
+                equal[c, a, b] = max(abs(e["low"]), abs(e["high"])) <= ZERO_ATOL
                 n_trials[c, a, b] = result.n_trials
             done += 1
             _report(progress, done, total)
-    return ClaimMap(_MAP_CHECKS, tuple(checks[n].statement for n in _MAP_CHECKS),
-                    tuple(checks[n].masks for n in _MAP_CHECKS),
+    return ClaimMap(names, tuple(checks[n].statement for n in names),
+                    tuple(checks[n].masks for n in names),
                     "flat" if flat else "other", np.asarray(laps, float),
                     np.asarray(nrs, float), verdicts.astype(str), means, equal,
                     n_trials, seed, precision)
@@ -1024,7 +1028,7 @@ def compute_method_gaps(seed=0, *, quick=False, progress=None):
     """Run ``linunlearn compare`` on its default regimes and keep the gaps.
 
     Each default regime (distinct, 40% overlap, full overlap; default random
-    teacher of :data:`linunlearn.claims.DEFAULT_REGIMES`) with 200 trials
+    teacher of :data:`linunlearn.regimes.DEFAULT_REGIMES`) with 200 trials
     (quick: 3), every default method, intervals at ``montecarlo.CONFIDENCE``.
     The regimes are run one by one (for the progress bar); each draws from
     ``seed_sequence(seed, "compare", regime)``, so the numbers are those of one
@@ -1103,7 +1107,7 @@ def draw_method_gaps(data):
 
 @dataclass(frozen=True)
 class RegimeGaps:
-    """Data of the ``regime_gaps`` figure (from :mod:`linunlearn.regimes`).
+    """Data of the ``regime_gaps`` figure (from :mod:`linunlearn.families`).
 
     Every gap is ``UL(w_g) - UL(w)``: positive when ``w`` forgets less than
     the golden model of the same regime. ``*_half`` are half-widths of
@@ -1115,7 +1119,7 @@ class RegimeGaps:
     lambdas : ndarray of shape (p,)
         Ridge penalties (``0``: the paper's regime).
     ridge_unpenalised, ridge_penalised : ndarray of shape (p,)
-        :func:`linunlearn.regimes.ridge_curve`: fine-tuning without the
+        :func:`linunlearn.families.ridge_curve`: fine-tuning without the
         penalty to convergence, and with it after ``ridge_steps`` steps,
         against the ridge golden model.
     ridge_unpenalised_half, ridge_penalised_half : ndarray of shape (p,)
@@ -1123,11 +1127,11 @@ class RegimeGaps:
     steps : ndarray of shape (q,)
         Fine-tuning budgets.
     path : dict of str to ndarray of shape (q,)
-        :func:`linunlearn.regimes.early_stopping_path` with the sign flipped:
+        :func:`linunlearn.families.early_stopping_path` with the sign flipped:
         ``"finetune"``, ``"rbm"``, ``"fbm"`` paths (start ``w_o`` or its reset).
     path_half : dict of str to ndarray of shape (q,)
     ratios : ndarray of shape (s,)
-        Realised ``n_r / d_r`` of :func:`linunlearn.regimes.transition_curve`.
+        Realised ``n_r / d_r`` of :func:`linunlearn.families.transition_curve`.
     transition, transition_half : ndarray of shape (s,)
         Fine-tuning (to convergence) against golden.
     interpolation_ratio : float
@@ -1157,7 +1161,7 @@ class RegimeGaps:
     seed: int
 
 
-#: The transition scenario of :func:`linunlearn.regimes.transition_curve`
+#: The transition scenario of :func:`linunlearn.families.transition_curve`
 #: (its defaults, restated for the footer and the threshold).
 _TRANSITION = dict(d_r=20, d_f=20, d_lap=20, n_f=5, sigma=0.3)
 
@@ -1165,16 +1169,16 @@ _TRANSITION = dict(d_r=20, d_f=20, d_lap=20, n_f=5, sigma=0.3)
 def compute_regime_gaps(seed=0, *, quick=False, progress=None):
     """Fine-tuning's unlearning-loss gap to golden in three regimes beyond the paper.
 
-    (a) ridge, :func:`linunlearn.regimes.ridge_curve` with ``lambda`` in 0 and
+    (a) ridge, :func:`linunlearn.families.ridge_curve` with ``lambda`` in 0 and
     ``1e-4 ... 1e2`` (13 points; quick: 0, 0.01, 1); (b) early stopping,
-    :func:`linunlearn.regimes.early_stopping_path` over 0 to 1000 steps
+    :func:`linunlearn.families.early_stopping_path` over 0 to 1000 steps
     (quick: 0, 5, 50); both on ``d_r = 60, d_f = 40, d_lap = 16, n_r = 30,
-    n_f = 15`` with the flat teacher. (c) :func:`linunlearn.regimes.transition_curve`
+    n_f = 15`` with the flat teacher. (c) :func:`linunlearn.families.transition_curve`
     for ``n_r = 2, 4, ..., 40`` (quick: 10, 20, 30) with its default scenario
     ``d_r = d_f = d_lap = 20, n_f = 5, sigma = 0.3`` (default random
     teacher), across ``n_r / d_r = 1``. 1000 trials per point (quick: 10).
     """
-    from . import regimes
+    from . import families
     seed = check_int(seed, "seed", minimum=0)
     trials = 10 if quick else 1000
     z = _t_quantile(trials)
@@ -1182,12 +1186,12 @@ def compute_regime_gaps(seed=0, *, quick=False, progress=None):
     steps = (0, 5, 50) if quick else (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
     ratios = (0.5, 1.0, 1.5) if quick else tuple(np.arange(2, 41, 2) / 20)
     scenario = _flat_scenario(60, 40, 16, 30, 15)
-    ridge = regimes.ridge_curve(lambdas, scenario=scenario, trials=trials, seed=seed)
+    ridge = families.ridge_curve(lambdas, scenario=scenario, trials=trials, seed=seed)
     _report(progress, 1, 3)
-    path = regimes.early_stopping_path(steps, scenario=scenario, trials=trials,
+    path = families.early_stopping_path(steps, scenario=scenario, trials=trials,
                                        seed=seed)
     _report(progress, 2, 3)
-    transition = regimes.transition_curve(ratios, trials=trials, seed=seed,
+    transition = families.transition_curve(ratios, trials=trials, seed=seed,
                                           **_TRANSITION)
     _report(progress, 3, 3)
     t = _TRANSITION

@@ -1,4 +1,4 @@
-"""Weight saliency maps (masks) computed from data (THEORY.md section 4).
+"""Weight saliency maps (masks) computed from data (docs/theory.md, section 4).
 
 At the pretrained model every gradient of the training loss vanishes (it
 interpolates), so saliency is defined on the data: the gradient magnitude at

@@ -300,8 +300,11 @@ def _check_lr(lr):
     return lr
 
 
-def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False):
+def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False, penalty=0.0):
     """Return the exact iterate after ``steps`` steps of full-batch gradient descent.
+
+    Gradient descent on ``(1/n) ||X w - y||^2 + penalty ||w||^2`` from ``w0``
+    (``penalty = 0``: least squares; ``penalty > 0``: ridge).
 
     Parameters
     ----------
@@ -320,7 +323,9 @@ def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False):
         problem of a stack its own step).
     ascent : bool
         Gradient ascent, ``w <- w + eta grad L``, instead (``steps`` finite:
-        ascent on a least-squares loss has no limit).
+        ascent on a least-squares loss has no limit; no penalty).
+    penalty : float
+        Ridge penalty ``lambda >= 0``.
 
     Returns
     -------
@@ -330,8 +335,9 @@ def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False):
     ------
     ValueError, TypeError
         Shapes that disagree, NaN or infinite values, ``steps`` not an int
-        ``>= 0`` or ``numpy.inf``, ``lr <= 0``, or a step size that makes
-        gradient descent diverge (``eta >= n / lambda_max``).
+        ``>= 0`` or ``numpy.inf``, ``lr <= 0``, ``penalty < 0``, or a step
+        size that makes gradient descent diverge (``eta (lambda_max / n +
+        penalty) >= 1``).
 
     Notes
     -----
@@ -348,6 +354,20 @@ def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False):
     do not move ``w`` (``X^T u_i = 0``). Ascent is the same formula with
     ``-eta``.
 
+    With a penalty ``mu`` the part of ``w`` off the row space only shrinks,
+    by ``s = 1 - 2 eta mu`` per step, and on the row space each eigen-direction
+    contracts by ``rho_i = s - 2 eta lambda_i / n`` towards the ridge
+    solution ``X^T (X X^T + n mu I)^{-1} y``:
+
+    .. math::
+
+        w_k = s^k w_0 - X^T U \\operatorname{diag}\\Big(\\frac{1}{\\lambda_i}\\Big)
+              \\Big[(1 - \\rho_i^k)\\Big(U^T r_0 + \\frac{n \\mu}{\\lambda_i + n \\mu}
+              U^T y\\Big) - (1 - s^k)\\, U^T X w_0\\Big],
+
+    which is the formula above at ``mu = 0`` (and for ``k = inf`` the ridge
+    solution, whatever ``w0``).
+
     Examples
     --------
     >>> import numpy as np
@@ -359,6 +379,11 @@ def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False):
            [ 1., -1.]])
     >>> gradient_descent_steps(X, y, np.zeros(2), 1, lr=0.25, ascent=True)
     array([-1., -1.])
+    >>> X = np.array([[1.0, 0.0]]); w0 = np.array([0.0, 4.0])
+    >>> gradient_descent_steps(X, y, w0, 1, lr=0.25, penalty=1.0)  # w0 - 0.25 [-4, 8]
+    array([1., 2.])
+    >>> gradient_descent_steps(X, y, w0, np.inf, lr=0.25, penalty=1.0)  # ridge: 2/(1 + 1)
+    array([1., 0.])
     """
     X = as_array(X, "X", ndim=2, batched=True)
     y = as_array(y, "y", ndim=1, batched=True)
@@ -369,6 +394,9 @@ def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False):
     if ascent and steps == np.inf:
         raise ValueError("steps must be finite for gradient ascent (a "
                          "least-squares loss has no maximiser)")
+    penalty = check_float(penalty, "penalty", minimum=0.0)
+    if ascent and penalty > 0:
+        raise ValueError("penalty must be 0 for gradient ascent")
     n, d = X.shape[-2:]
     outputs = y.ndim == X.ndim
     if y.shape[-1 - outputs] != n:
@@ -389,38 +417,52 @@ def gradient_descent_steps(X, y, w0, steps, *, lr, ascent=False):
         if np.ndim(lr) > 0:
             lr = np.expand_dims(lr, -2)
         w = _steps(X[..., None, :, :], np.swapaxes(y, -1, -2), np.swapaxes(w0, -1, -2),
-                   steps, -lr if ascent else lr)
+                   steps, -lr if ascent else lr, penalty)
         return np.swapaxes(w, -1, -2)
-    return _steps(X, y, w0, steps, -lr if ascent else lr)
+    return _steps(X, y, w0, steps, -lr if ascent else lr, penalty)
 
 
-def _steps(X, y, w0, steps, lr):
+def _one_minus_power(q, k):
+    """``1 - (1 - q)^k``; expm1/log1p keep its accuracy when ``q`` is tiny."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if k == np.inf:
+            return np.where(np.abs(1.0 - q) < 1.0, 1.0, np.nan)
+        small = (q < 0.5) & (q > -0.5)
+        return np.where(small, -np.expm1(k * np.log1p(-np.where(small, q, 0.0))),
+                        1.0 - (1.0 - q) ** k)
+
+
+def _steps(X, y, w0, steps, lr, penalty=0.0):
     """The k-step iterate for stacks ``X (..., n, d)``, ``y (..., n)``, ``w0 (..., d)``."""
     n = X.shape[-2]
     lam, U = np.linalg.eigh(gram(X))
     lam = np.clip(lam, 0.0, None)
     cutoff = lam[..., -1:] * n * np.finfo(float).eps
-    q = 2.0 * lr * lam / n
+    q = 2.0 * lr * lam / n if penalty == 0.0 else 2.0 * lr * (lam / n + penalty)
     if np.any(q >= 2.0):
-        bound = n / (lam[..., -1].max())
+        bound = 1.0 / (lam[..., -1].max() / n + penalty)
         raise ValueError(f"lr={np.max(lr):g} makes gradient descent diverge on this "
                          f"data: it must be below 2/L = {bound:g}")
-    if steps == np.inf:
+    if steps == np.inf and penalty == 0.0:
         # The limit divides by every eigenvalue of G (cond(X)^2 amplification):
         # take the backward-stable route of the closed forms, which also warns
         # on rank deficiency or ill-conditioning.
         return RowSpace(X).gd_limit(y, w0)
     live = lam > cutoff
     safe = np.where(live, lam, 1.0)
-    k = float(steps)  # also for Python ints beyond int64
+    k = steps if steps == np.inf else float(steps)  # also for Python ints beyond int64
     with np.errstate(over="ignore", invalid="ignore"):
-        # 1 - (1 - q)^k; expm1/log1p keeps accuracy when q is tiny
-        small = (q < 0.5) & (q > -0.5)
-        decay = np.where(small, -np.expm1(k * np.log1p(-np.where(small, q, 0.0))),
-                         1.0 - (1.0 - q) ** k)
-        factor = np.where(live, decay / safe, 0.0)
+        decay = _one_minus_power(q, k)
         r0 = mv(X, w0) - y
-        w = w0 - rmv(X, mv(U, factor * rmv(U, r0)))
+        if penalty == 0.0:
+            w = w0 - rmv(X, mv(U, np.where(live, decay / safe, 0.0) * rmv(U, r0)))
+        else:
+            # (1 - 2 lr penalty)^k: the shrinkage of every direction off the row space
+            left = 1.0 - _one_minus_power(2.0 * lr * penalty, k)
+            ridge = n * penalty / (lam + n * penalty)
+            inner = (decay * (rmv(U, r0) + ridge * rmv(U, y))
+                     - (1.0 - left) * rmv(U, mv(X, w0)))
+            w = left * w0 - rmv(X, mv(U, np.where(live, inner / safe, 0.0)))
     if not np.all(np.isfinite(w)):  # only gradient ascent can get here
         raise ValueError(f"steps={steps} of gradient ascent leave the floating-point "
                          f"range: the iterate overflows; use fewer steps")

@@ -1,13 +1,16 @@
 """The verifier: every claim holds where it should and fails where it is false."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
-from linunlearn import Scenario, claims, montecarlo
-from linunlearn.claims import CLAIMS, DEFAULT_REGIMES, Regime, check_claim
+from linunlearn import Scenario, checks, claims, montecarlo, verifier
+from linunlearn.claims import CLAIMS
 from linunlearn.cli import main
+from linunlearn.regimes import DEFAULT_REGIMES, Regime, map_regimes
+from linunlearn.verifier import check_claim
 
 TRIALS = 120  # enough for every interval below to exclude or include its target
 
@@ -59,10 +62,15 @@ def test_c2_parts_fail_on_their_false_cases():
     _, v = verdicts("C2", EXACT_RECOVERY)
     assert v["C2.golden_forgets"] == "fails"  # golden recovers w* exactly: UL = 0
     # The isotropic formula is wrong for anisotropic features, and detected.
-    result = check_claim("C2", ANISOTROPIC, trials=2000)
-    check = {c.name: c for c in result.checks}["C2.golden_unlearning_loss"]
+    from linunlearn import theory
+    exact = {c.name: c for c in CLAIMS["C2"].checks}["C2.golden_unlearning_loss"]
+    isotropic_formula = dataclasses.replace(
+        exact, theory=theory.expected_golden_unlearning_loss_for, requires=None)
+    check = isotropic_formula.run(ANISOTROPIC, 0, trials=2000)
     assert check.verdict == "fails"
     assert "isotropic" in check.detail
+    # The claim itself knows there is no exact expectation there.
+    assert "not isotropic" in exact.requires(ANISOTROPIC.scenario)
 
 
 def test_c2_theory_check_agrees_with_independent_monte_carlo_off_default():
@@ -105,7 +113,7 @@ def test_c5_disparity_is_mapped_both_ways():
     assert v["C5.disparity"] == "holds"  # RBM = FBM = golden
     # Against a partial (SalUn-style) FBM mask the answer depends on the regime.
     cells = {(r.coords["d_lap/d_f"], r.coords["n_r/d_r"]): r
-             for r in claims.disparity_map_regimes((0.2, 0.8), (0.2, 0.8))}
+             for r in map_regimes((0.2, 0.8), (0.2, 0.8))}
     assert check_claim("C5-disparity-salun", cells[0.2, 0.8]).verdict == "holds"
     assert check_claim("C5-disparity-salun", cells[0.8, 0.2]).verdict == "fails"
 
@@ -119,7 +127,7 @@ def test_masks_are_recorded_in_the_evidence():
 
 
 def test_disparity_map_uses_the_flat_teacher():
-    for reg in claims.disparity_map_regimes((0.2, 0.6), (0.4,)):
+    for reg in map_regimes((0.2, 0.6), (0.4,)):
         s = reg.scenario
         used = s.support_r | s.support_f
         np.testing.assert_allclose(s.w_r_star[used], 1 / np.sqrt(used.sum()), rtol=1e-15)
@@ -130,7 +138,7 @@ def test_sign_checks_add_trials_until_the_sign_is_settled():
     # A small positive mean that 200 trials cannot separate from zero.
     def stat(batch):
         return claims.stat_golden_unlearning_loss(batch) - 0.39
-    check = claims.Check("T.sign", stat, "positive", "mean > 0")
+    check = checks.Check("T.sign", stat, "positive", "mean > 0")
     result = check.run(DEFAULT_REGIMES["overlap"], 0)
     assert result.n_trials > 200 and result.verdict == "holds"
     assert result.estimate["low"] > 0
@@ -149,15 +157,13 @@ def test_heavy_tailed_noise_makes_the_theory_check_inconclusive():
     assert check.n_trials == 50 and "infinite variance" not in check.detail
 
 
-def test_a_symbolic_check_that_errors_is_inconclusive(monkeypatch):
-    from linunlearn import proofs
-
+def test_a_symbolic_check_that_errors_is_inconclusive():
     def broken():
         raise NotImplementedError("sympy gave up")
-    monkeypatch.setitem(proofs.SYMBOLIC_CHECKS, "C7", (broken,))
-    (sym,) = claims._symbolic("C7")
+    claim = dataclasses.replace(CLAIMS["C7"], proofs=(broken,))
+    (sym,) = verifier._symbolic(claim)
     assert sym["verdict"] == "inconclusive" and "sympy gave up" in sym["detail"]
-    assert check_claim("C7", "overlap", trials=20).verdict == "inconclusive"
+    assert check_claim(claim, "overlap", trials=20).verdict == "inconclusive"
 
 
 def test_c7_fails_without_interpolation():
@@ -189,7 +195,7 @@ def test_c8_variants_match_the_methods_module():
     import linunlearn as lu
     for variant, method, alpha in (("ce", "ce_ft", 0.3), ("kl", "kl_ft", 0.1),
                                    ("ice", "ice_ft", 0.3)):
-        batched = claims.discriminative_finetune(data, alpha, 5, variant=variant)
+        batched = claims.regulariser_path(data, alpha, 5, variant=variant)
         single = lu.solve(data, method, alpha=alpha, steps=5).w
         # same objective and step size (1/L at weight 1), two implementations
         np.testing.assert_allclose(batched, single, rtol=1e-10, atol=1e-12)
@@ -249,18 +255,33 @@ def test_json_ids_are_claim_ids_and_parts_are_separate(tmp_path):
 
 
 def test_verify_exits_nonzero_when_a_claim_that_should_hold_fails(monkeypatch, capsys):
-    monkeypatch.setitem(claims.DEFAULT_REGIMES, "overlap", NOT_INTERPOLATING)
+    original = claims.closed_form
+
+    def wrong(batch, method, *args):  # a projection that is not golden
+        w = original(batch, method, *args)
+        return 1.01 * w if method == "projection" else w
+
+    monkeypatch.setattr(claims, "closed_form", wrong)
     code = main(["verify", "--claims", "C7", "--regimes", "overlap", "--trials", "50",
                  "--quiet"])
     assert code == 1
     assert "FAILED" in capsys.readouterr().out
 
 
+def test_verify_reports_a_premise_that_does_not_apply(monkeypatch):
+    monkeypatch.setitem(DEFAULT_REGIMES, "overlap", NOT_INTERPOLATING)
+    (result,) = verifier.verify(["C7"], ["overlap"], trials=20).results
+    assert result.verdict == "inconclusive" and result.checks[0].kind == "premise"
+    assert "need not interpolate" in result.checks[0].detail
+    # check_claim runs the checks anyway: that is how a false case is fed
+    assert check_claim("C7", "overlap", trials=20).verdict == "fails"
+
+
 @pytest.mark.parametrize("argv, message", [
     (["verify", "--claims", "C9"], "unknown claim 'C9'"),
     (["verify", "--regimes", "nowhere"], "unknown regime 'nowhere'"),
     (["verify", "--precision", "0"], "precision must be > 0"),
-    (["verify", "--trials", "1"], "n_trials must be >= 2"),
+    (["verify", "--trials", "1"], "trials must be >= 2"),
     (["verify", "--claims", "C4", "--regimes", "overlap"], "nothing to run"),
     (["verify", "--claims", "C5-disparity", "--no-map"], "nothing to run"),
 ])

@@ -180,9 +180,14 @@ def test_numeric_route_reports_how_gradient_descent_stopped(capsys):
         "converged"
 
 
-def test_verify_regime_refuses_claim_selection(capsys):
+def test_verify_family_refuses_claim_selection(capsys):
     assert "cannot be combined with --claims" in _exit_message(
-        ["verify", "--regime", "ridge", "--claims", "C1"], capsys)
+        ["verify", "--family", "ridge", "--claims", "C1"], capsys)
+    # the old flag says where it went, and no option is abbreviated
+    assert "--regime is now --family" in _exit_message(
+        ["verify", "--regime", "ridge"], capsys)
+    assert "unrecognized arguments: --precis" in _exit_message(
+        ["verify", "--precis", "0.1"], capsys)
 
 
 def test_compare_on_the_digits(capsys):

@@ -116,7 +116,8 @@ def test_claim_map(quick):
 def test_claim_map_cells_are_the_verifiers(quick):
     from linunlearn import claims
     data = quick["claim_map"]
-    regime = claims.disparity_map_regimes((0.5,), (0.2,))[0]
+    from linunlearn.regimes import map_regimes
+    regime = map_regimes((0.5,), (0.2,))[0]
     result = claims.CLAIMS["C5-disparity"].checks[0].run(regime, 0, trials=30)
     a = list(data.overlap_ratios).index(0.5)
     b = list(data.sample_ratios).index(0.2)

@@ -1,4 +1,4 @@
-"""Saliency maps and mask selection (THEORY.md section 4)."""
+"""Saliency maps and mask selection (docs/theory.md, section 4)."""
 
 import numpy as np
 import pytest

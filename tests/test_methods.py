@@ -1,4 +1,4 @@
-"""The unlearning methods of issue 5: known answers, routes against each other, errors."""
+"""The unlearning methods of the literature: known answers, routes against each other, errors."""
 
 import inspect
 import re
@@ -197,9 +197,9 @@ def test_converged_regularisation_does_not_depend_on_the_weight(overlap):
 
 @pytest.mark.parametrize("steps", [0, 5, np.inf])
 def test_ce_ft_is_the_claims_module_discriminative_finetune(overlap, steps):
-    # claims.discriminative_finetune computes the same iterate for batches of
-    # data sets (Monte Carlo); both default to 1/L of the objective at alpha = 1.
-    from linunlearn.claims import discriminative_finetune
+    # claims.regulariser_path computes the same iterate for batches of data
+    # sets (Monte Carlo); both default to 1/L of the objective at alpha = 1.
+    from linunlearn.claims import regulariser_path as discriminative_finetune
     for alpha in (0.0, 0.3, 1.0):
         ours = lu.solve(overlap, "ce_ft", alpha=alpha,
                         steps=None if np.isinf(steps) else steps)

@@ -1,4 +1,4 @@
-"""Losses and unlearning metrics (THEORY.md section 3)."""
+"""Losses and unlearning metrics (docs/theory.md, section 3)."""
 
 from contextlib import nullcontext
 

@@ -1,4 +1,4 @@
-"""Scenarios and data sets (THEORY.md section 1): layout, teachers, randomness, validation."""
+"""Scenarios and data sets (docs/theory.md, section 1): layout, teachers, randomness, validation."""
 
 import warnings
 

@@ -1,4 +1,4 @@
-"""Gradient descent, actually run, against its closed forms (THEORY.md section 2).
+"""Gradient descent, actually run, against its closed forms (docs/theory.md, section 2).
 
 The k-step iterate ``gradient_descent_steps`` is compared with a real run
 stopped after k steps (``gtol=0`` so that only ``max_steps`` stops it). Both

@@ -1,4 +1,4 @@
-"""The closed forms of THEORY.md section 2, each checked by an independent route.
+"""The closed forms of docs/theory.md, section 2, each checked by an independent route.
 
 Independent routes: numpy's SVD-based least squares (``numpy.linalg.lstsq``,
 ``numpy.linalg.pinv``), an actual gradient-descent run, and exact rational

@@ -243,7 +243,7 @@ def _ngdiff(data, *, numeric, steps=100, target_ul=None, init=None,
     ``w <- w - eta D``. NGDiff sets ``eta`` with the GeN rule (Bu & Xu,
     arXiv:2407.02772), ``eta = g^T D / (D^T H D)``, the minimiser of the
     second-order expansion of a loss along ``-D``; on a quadratic it is exact.
-    Here it is applied to ``RL`` (the choice of issue 5), so each step is an
+    Here it is applied to ``RL`` (this toolkit's choice), so each step is an
     exact line search of the remaining loss:
 
     .. math:: \\eta = \\frac{\\langle g_r, D\\rangle}{D^T H_r D}, \\quad
@@ -384,7 +384,7 @@ def _icu(data, *, numeric, epochs=100, lr=None, forget_weight=1.0,
     lr : float, optional
         Step size; default ``1 / (lambda_f L_f + (lambda_a + lambda_k) L_a)``.
     forget_weight, analog_weight, kl_weight : float in [0, 1e15], default 1.0, 0.5, 1.0
-        ``lambda_f``, ``lambda_a``, ``lambda_k`` (the defaults of issue 5);
+        ``lambda_f``, ``lambda_a``, ``lambda_k`` (this toolkit's defaults);
         not all zero.
     forget_threshold : float > 0, optional
         Squared residual at which a sample counts as forgotten; default the

@@ -94,9 +94,9 @@ def _salun(data, *, numeric, saliency="random_label", ratio=0.5,
         diagonal of ``D_f``, ``(1/n_f) sum_i x_ij^2``. With several outputs a
         gradient score is the norm of the feature's row over the outputs.
     ratio : float in (0, 1], default 0.5
-        Share of the features in the mask (the top 50% by default, as issue 5
-        describes SalUn's original), among those with a positive score (ties
-        at zero are not salient).
+        Share of the features in the mask (the top 50% by default, the ratio
+        of SalUn's original), among those with a positive score (ties at zero
+        are not salient).
     retain_weight : float in [0, 1e15], default 1.0
         ``beta``, the weight of the remaining loss.
     steps : int or None, default None

@@ -1,0 +1,476 @@
+"""The verifier behind ``linunlearn verify``: claims run on regimes, one loop, one report.
+
+verify          check the paper's claims on their regimes (and C5's map), or a family
+check_claim     one claim on any regime (premise not applied: how false cases are fed)
+entries         the entries ``verify`` runs for a selection of claims and regimes
+run             run entries: the one loop (symbolic proofs once per claim, Monte Carlo)
+ClaimResult     the verdict of one claim on one regime, with its evidence
+Report          every result of a run; ``to_dict`` is the JSON evidence
+format_report   a readable table, a grid per mapped claim, and the notes
+
+Verdicts per (claim, regime): ``"holds"`` when every symbolic proof is proved
+and every empirical check holds, ``"fails"`` when any of them fails (or is
+disproved), ``"inconclusive"`` otherwise (also when the claim's premise does
+not apply to the regime: its single check ``"<key>.premise"`` says why).
+"""
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+
+from . import montecarlo
+from ._validation import check_float, check_int
+from .checks import CheckResult, combine
+from .claims import CLAIMS, PREMISE, Claim, Entry
+from .families import FAMILIES
+from .progress import Progress
+from .regimes import DEFAULT_REGIMES, Regime, map_regimes
+
+__all__ = ["verify", "check_claim", "entries", "run", "ClaimResult", "Report", "format_report",
+           "MC_ONLY"]
+
+#: How a claim's statement says that a check was left out for lack of an exact value.
+MC_ONLY = "Monte-Carlo-only"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """The verdict of one claim on one regime, with its evidence.
+
+    Attributes
+    ----------
+    id : str
+        ``"C1"`` ... ``"C8"`` (or a family's claim id).
+    regime : str
+    verdict : {"holds", "fails", "inconclusive"}
+    expected : {"holds", "depends"}
+    statement : str
+    symbolic : tuple of dict
+        The symbolic proofs (name, verdict, statement, detail).
+    checks : tuple of linunlearn.checks.CheckResult
+    seed : int
+    regime_description : str
+    part : str
+        The part of the claim checked (``""``: the claim itself).
+    coords : dict or None
+        The regime's place on a map (see :class:`linunlearn.regimes.Regime`).
+    """
+
+    id: str
+    regime: str
+    verdict: str
+    expected: str
+    statement: str
+    symbolic: tuple = ()
+    checks: tuple = ()
+    seed: int = 0
+    regime_description: str = ""
+    part: str = ""
+    coords: dict = None
+
+    @property
+    def key(self):
+        """The claim's key (id, and part if any)."""
+        return f"{self.id}-{self.part}" if self.part else self.id
+
+
+@dataclass(frozen=True)
+class Report:
+    """All results of a :func:`verify` run."""
+
+    results: tuple
+    seed: int
+    precision: float
+    seconds: float = 0.0
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def failed_expected(self):
+        """Results of claims that should hold and fail."""
+        return [r for r in self.results if r.expected == "holds" and r.verdict == "fails"]
+
+    def to_dict(self):
+        """JSON-ready evidence: ``{"claims": [...], "seed": ..., ...}``.
+
+        Each entry is a :class:`ClaimResult` as a dict, with its ``key``.
+        """
+        return {"claims": [{**asdict(r), "key": r.key} for r in self.results],
+                "seed": self.seed, "precision": self.precision,
+                "seconds": self.seconds, "settings": self.settings}
+
+
+# --------------------------------------------------------------------------
+# selecting and running
+
+
+def _symbolic(claim):
+    """The symbolic proofs of a claim as dicts; a proof that errors is inconclusive."""
+    out = []
+    for proof in claim.proofs:
+        try:
+            out += [{"name": r.name, "verdict": r.verdict, "statement": r.statement,
+                     "detail": r.detail} for r in proof()]
+        except Exception as exc:  # sympy failing to decide is not a pass
+            out.append({"name": proof.__name__, "verdict": "inconclusive",
+                        "statement": "", "detail": f"the symbolic check raised "
+                                                   f"{type(exc).__name__}: {exc}"})
+    return tuple(out)
+
+
+def _select(claims):
+    """The :class:`Claim` objects selected by ids (``"C5"``: every part), keys or claims."""
+    out = []
+    for item in claims:
+        if isinstance(item, Claim):
+            matches = [item]
+        else:
+            matches = [c for k, c in CLAIMS.items() if item in (k, c.id)]
+            if not matches:
+                known = ", ".join(dict.fromkeys([*CLAIMS, *(c.id for c in CLAIMS.values())]))
+                raise ValueError(f"unknown claim {item!r}; known: {known}")
+        out += [c for c in matches if c not in out]
+    return out
+
+
+def entries(claims=None, regimes=None, *, disparity_map=True):
+    """The entries :func:`verify` runs: each claim on its default regimes (and the map).
+
+    Parameters
+    ----------
+    claims : sequence of str or Claim, optional
+        Claim ids (``"C5"`` selects C5 and its parts), keys of
+        :data:`linunlearn.claims.CLAIMS` (``"C5-disparity"``), or
+        :class:`~linunlearn.claims.Claim` objects of a user's; default all.
+    regimes : sequence of str or Regime, optional
+        Run on these regimes instead of each claim's default ones (names of
+        :data:`linunlearn.regimes.DEFAULT_REGIMES` restrict the defaults;
+        :class:`~linunlearn.regimes.Regime` objects are run for every
+        selected claim). The map then does not run.
+    disparity_map : bool
+        Run the mapped claims on :func:`linunlearn.regimes.map_regimes`.
+
+    Returns
+    -------
+    list of Entry
+
+    Examples
+    --------
+    >>> [(e.claim.key, e.regime.name) for e in entries(["C4", "C6"])]
+    [('C4', 'distinct'), ('C6', 'full-overlap')]
+    """
+    selected = list(CLAIMS.values()) if claims is None else _select(claims)
+    names = [r for r in regimes or () if isinstance(r, str)]
+    for name in names:
+        if name not in DEFAULT_REGIMES:
+            raise ValueError(f"unknown regime {name!r}; known: {', '.join(DEFAULT_REGIMES)}")
+    given = [r for r in regimes or () if isinstance(r, Regime)]
+    if regimes is not None and len(names) + len(given) != len(regimes):
+        raise TypeError("regimes must be names of default regimes or Regime objects")
+    out = []
+    for claim in selected:
+        out += [Entry(claim, DEFAULT_REGIMES[r]) for r in claim.regimes
+                if regimes is None or r in names]
+        out += [Entry(claim, r) for r in given]
+        if claim.mapped and disparity_map and regimes is None:
+            out += [Entry(claim, r) for r in map_regimes()]
+    return out
+
+
+def _not_applicable(entry, reason, expected, statement, seed):
+    check = CheckResult(name=f"{entry.claim.key}.premise", kind="premise",
+                        verdict="inconclusive", statement=statement, detail=reason)
+    return ClaimResult(id=entry.claim.id, part=entry.claim.part, regime=entry.regime.name,
+                       verdict="inconclusive", expected=expected, statement=statement,
+                       checks=(check,), seed=seed,
+                       regime_description=entry.regime.description)
+
+
+def _run_entry(entry, seed, precision, trials, executor, symbolic, apply_premise=True):
+    claim, regime = entry.claim, entry.regime
+    scenario = regime.scenario
+    expected = entry.expected or claim.expected
+    statement = entry.statement or claim.statement
+    reason = entry.reason or (claim.premise(scenario) if claim.premise else None)
+    if reason and apply_premise:
+        return _not_applicable(entry, reason, expected, statement, seed)
+    checks = []
+    for check in claim.checks:
+        if check.kind == "theory" and not entry.keep_theory:
+            continue
+        missing = check.requires(scenario) if check.requires else None
+        if missing:
+            note = missing.removeprefix(PREMISE)
+            if check.stand_in:
+                note = f"{note}; {check.stand_in}"
+            statement = f"{statement} [{MC_ONLY}: {note}]"
+            continue
+        checks.append(check.run(regime, seed, precision=precision, trials=trials,
+                                executor=executor, models=entry.models))
+    verdict = combine([s["verdict"] for s in symbolic] + [c.verdict for c in checks])
+    return ClaimResult(id=claim.id, part=claim.part, regime=regime.name, verdict=verdict,
+                       expected=expected, statement=statement, symbolic=symbolic,
+                       checks=tuple(checks), seed=seed,
+                       regime_description=regime.description, coords=regime.coords)
+
+
+def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None, executor=None,
+                symbolic=None, models=None):
+    """Check one claim on one regime, whether or not its premise holds there.
+
+    This is how false cases are fed to a claim: every check runs on any
+    regime (:func:`verify` reports a claim whose premise fails as
+    "premise does not apply" instead).
+
+    Parameters
+    ----------
+    claim : Claim or str
+        A claim, or its key in :data:`linunlearn.claims.CLAIMS`.
+    regime : Regime or str
+        Any regime, or the name of a default one.
+    seed, precision, trials, executor
+        As in :func:`verify`.
+    symbolic : tuple of dict, optional
+        Precomputed symbolic results (the claim's proofs are run when ``None``).
+    models : callable, optional
+        The model provider fed to the statistics (default the paper's).
+
+    Returns
+    -------
+    ClaimResult
+
+    Examples
+    --------
+    >>> from linunlearn.regimes import DEFAULT_REGIMES
+    >>> check_claim("C4", DEFAULT_REGIMES["overlap"], trials=20).verdict  # C4 is for distinct
+    'fails'
+    """
+    if isinstance(claim, str):
+        if claim not in CLAIMS:
+            raise ValueError(f"unknown claim {claim!r}; known: {', '.join(CLAIMS)}")
+        claim = CLAIMS[claim]
+    if isinstance(regime, str):
+        if regime not in DEFAULT_REGIMES:
+            raise ValueError(f"unknown regime {regime!r}; known: "
+                             f"{', '.join(DEFAULT_REGIMES)}")
+        regime = DEFAULT_REGIMES[regime]
+    precision = check_float(precision, "precision", minimum=0.0, strict=True)
+    if trials is not None:
+        trials = check_int(trials, "trials", minimum=2)
+    if symbolic is None:
+        symbolic = _symbolic(claim)
+    return _run_entry(Entry(claim, regime, models=models), seed, precision, trials,
+                      executor, tuple(symbolic), apply_premise=False)
+
+
+def run(todo, *, precision=0.05, seed=0, workers=1, trials=None, progress=False,
+        settings=None):
+    """Run entries; return a :class:`Report` (the one loop of the verifier).
+
+    Parameters
+    ----------
+    todo : sequence of Entry
+    precision, seed, workers, trials, progress
+        As in :func:`verify`.
+    settings : dict, optional
+        Recorded in the report.
+
+    Returns
+    -------
+    Report
+    """
+    precision = check_float(precision, "precision", minimum=0.0, strict=True)
+    seed = check_int(seed, "seed", minimum=0)
+    if trials is not None:
+        trials = check_int(trials, "trials", minimum=2)
+    start = time.perf_counter()
+    bar = Progress(len(todo), "verify", enabled=progress)
+    executor = montecarlo.make_executor(workers)
+    proofs, results = {}, []
+    try:
+        for entry in todo:
+            symbolic = ()
+            if entry.proofs and entry.claim.proofs:
+                if entry.claim.key not in proofs:
+                    proofs[entry.claim.key] = _symbolic(entry.claim)
+                symbolic = proofs[entry.claim.key]
+            results.append(_run_entry(entry, seed, precision, trials, executor, symbolic))
+            bar.update(f"{entry.claim.key} {entry.regime.name}")
+    finally:
+        bar.close()
+        if executor is not None:
+            executor.shutdown()
+    return Report(tuple(results), seed, precision, time.perf_counter() - start,
+                  {"workers": workers, "trials": trials, **(settings or {})})
+
+
+def verify(claims=None, regimes=None, *, family=None, precision=0.05, seed=0, workers=1,
+           trials=None, disparity_map=True, progress=False):
+    """Check claims on regimes; return a :class:`Report`.
+
+    Parameters
+    ----------
+    claims : sequence of str or Claim, optional
+        Claim ids (``"C5"`` selects C5 and its parts), keys of
+        :data:`linunlearn.claims.CLAIMS` (``"C5-disparity"``), or a user's
+        :class:`~linunlearn.claims.Claim` objects; default all of the paper's.
+    regimes : sequence of str or Regime, optional
+        See :func:`entries`.
+    family : str, optional
+        Run a family of regimes beyond the paper instead
+        (:data:`linunlearn.families.FAMILIES`: ``"ridge"``, ``"noise"``,
+        ``"anisotropic"``, ``"early-stopping"``, ``"underparameterized"``);
+        not with ``claims`` or ``regimes``.
+    precision : float
+        Target relative half-width of the confidence intervals (default 0.05).
+    seed : int
+        Every number in the report is a function of the seed alone.
+    workers : int
+        Worker processes; the report does not depend on it.
+    trials : int, optional
+        Fix the Monte Carlo sample size (else chosen from ``precision``).
+    disparity_map : bool
+        Map the mapped claims (C5's disparity parts) over
+        :func:`linunlearn.regimes.map_regimes`.
+    progress : bool
+        Show a progress bar on a terminal.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    ValueError
+        Unknown claims, regimes or family, or a selection that leaves nothing
+        to run.
+
+    Examples
+    --------
+    >>> report = verify(["C7"], ["overlap"], trials=20)
+    >>> [(r.key, r.regime, r.verdict) for r in report.results]
+    [('C7', 'overlap', 'holds')]
+    """
+    if family is not None:
+        if claims is not None or regimes is not None:
+            raise ValueError("family runs a whole family: it cannot be combined with "
+                             "claims or regimes")
+        if family not in FAMILIES:
+            raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+        todo = FAMILIES[family].entries()
+        settings = {"family": family}
+    else:
+        todo = entries(claims, regimes, disparity_map=disparity_map)
+        settings = {}
+        if not todo:
+            keys = ", ".join(c.key for c in _select(claims or CLAIMS.values()))
+            raise ValueError(
+                f"nothing to run: claims {keys} have no regime among "
+                f"{', '.join(map(str, regimes))} (the disparity map runs only without "
+                f"regimes)" if regimes else
+                f"nothing to run: {keys} only run on the disparity map, which is "
+                f"switched off")
+    return run(todo, precision=precision, seed=seed, workers=workers, trials=trials,
+               progress=progress, settings=settings)
+
+
+# --------------------------------------------------------------------------
+# the report as text
+
+
+def _short(check):
+    e = check.estimate or {}
+    theory = f" vs {check.theory:.4g}" if check.theory is not None else ""
+    if "mean" in e:
+        return f"{e['mean']:.4g} [{e['low']:.4g}, {e['high']:.4g}]{theory}"
+    if "max" in e:
+        return f"max {e['max']:.2g} (tol {check.tolerance:.0e})"
+    return check.detail if len(check.detail) < 50 else check.detail[:47] + "..."
+
+
+def _table(rows):
+    """Left-aligned columns as wide as their widest cell."""
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _map_grid(results):
+    """A mapped claim's verdicts on its map: rows by columns of ``coords``."""
+    row_name, col_name = list(results[0].coords)
+    rows = sorted({r.coords[row_name] for r in results})
+    cols = sorted({r.coords[col_name] for r in results})
+    cell = {(r.coords[row_name], r.coords[col_name]): r for r in results}
+    out = [[f"{row_name} \\ {col_name}", *(f"{c:g}" for c in cols)]]
+    for y in rows:
+        line = [f"{y:g}"]
+        for x in cols:
+            r = cell.get((y, x))
+            mean = (r.checks[0].estimate or {}).get("mean") if r else None
+            line.append("" if r is None else
+                        f"{r.verdict}" + ("" if mean is None else f" ({mean:+.2g})"))
+        out.append(line)
+    return _table(out)
+
+
+def _notes(report):
+    """The details the table truncates: why premises fail, Monte-Carlo-only checks."""
+    groups = {}
+    for r in report.results:
+        if f"[{MC_ONLY}: " in r.statement:
+            note = r.statement[r.statement.rindex(f"[{MC_ONLY}: ") + 1:-1]
+            groups.setdefault(note, []).append(f"{r.key}@{r.regime}")
+        for c in r.checks:
+            if PREMISE in c.detail:
+                groups.setdefault(c.detail, []).append(f"{r.key}@{r.regime}")
+    lines = [f"- {detail}\n    ({', '.join(where)})" for detail, where in groups.items()]
+    return ("notes:\n" + "\n".join(lines)) if lines else ""
+
+
+def format_report(report):
+    """A readable report: one row per check, a grid per mapped claim, then the notes.
+
+    Examples
+    --------
+    >>> report = verify(["C7"], ["overlap"], trials=20)
+    >>> print(format_report(report).splitlines()[0])
+    claim  regime   check                 symbolic  estimate [99.9% interval] / max  verdict
+    """
+    rows = [["claim", "regime", "check", "symbolic", "estimate [99.9% interval] / max",
+             "verdict"]]
+    maps = {}
+    for r in report.results:
+        if r.coords:
+            maps.setdefault(r.key, []).append(r)
+            continue
+        sym = ("none" if not r.symbolic else
+               combine(s["verdict"] for s in r.symbolic).replace("holds", "proved"))
+        for i, c in enumerate(r.checks):
+            first = i == 0
+            rows.append([r.key if first else "", r.regime if first else "",
+                         c.name.split(".", 1)[1], sym if first else "", _short(c),
+                         c.verdict])
+        rows.append(["", "", "=> claim", "", "", r.verdict.upper()])
+    lines = _table(rows) if len(rows) > 1 else []
+    for key, results in maps.items():
+        lines += ["", f"{key} (regime-dependent): {results[0].statement}",
+                  f"verdict of '{results[0].checks[0].statement}' per cell (mean):"]
+        lines += ["  " + line for line in _map_grid(results)]
+
+    def counts(expected):
+        results = [r for r in report.results if r.expected == expected]
+        gated = sum(all(c.kind == "premise" for c in r.checks) for r in results)
+        tally = [f"{sum(r.verdict == v for r in results)} {word}" for v, word in
+                 (("holds", "hold"), ("fails", "fail"))]
+        tally.append(f"{sum(r.verdict == 'inconclusive' for r in results) - gated} "
+                     f"inconclusive")
+        if gated:
+            tally.append(f"{gated} whose premise does not apply")
+        return f"{len(results)} ({', '.join(tally)})"
+
+    lines.append(f"\nclaim-regime pairs that should hold: {counts('holds')}; "
+                 f"regime-dependent (findings): {counts('depends')}; seed "
+                 f"{report.seed}, {report.seconds:.1f} s")
+    failed = report.failed_expected
+    if failed:
+        lines.append("FAILED (claims that should hold): " +
+                     ", ".join(f"{r.key}@{r.regime}" for r in failed))
+    notes = _notes(report)
+    return "\n".join(lines + ([notes] if notes else []))
