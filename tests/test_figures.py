@@ -151,7 +151,7 @@ def test_tradeoff(quick):
 
 
 def test_tradeoff_unavailable_is_explained(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(figures, "available_methods", lambda: ("finetune",))
+    monkeypatch.setattr(figures.data, "available_methods", lambda: ("finetune",))
     reason = figures.tradeoff_unavailable()
     assert "ce_ft" in reason and "not registered" in reason
     result = figures.write_figures(["tradeoff"], str(tmp_path), quick=True)
@@ -219,14 +219,14 @@ def test_regime_gaps(quick):
 
 def test_tidy_removes_round_off():
     x = np.array([1e-16, -1e-16, -0.0, 0.1234567890123456, np.nan, -2.5])
-    out = figures._tidy(x)
+    out = figures.draw._tidy(x)
     assert_allclose(out, [0, 0, 0, 0.123456789, np.nan, -2.5], rtol=1e-15)
     assert not np.any(np.signbit(out[:3]))
     # numbers that differ by round-off are drawn as the same number
     y = np.array([0.1, 0.385100811646, 1.919818, 2.0 / 3.0])
-    assert np.array_equal(figures._tidy(y * (1 + 4e-16)), figures._tidy(y))
+    assert np.array_equal(figures.draw._tidy(y * (1 + 4e-16)), figures.draw._tidy(y))
     # structures keep their shape; strings and integers pass through
-    data = figures._tidy({"a": (1, np.float64(-1e-20), "s"), "b": [np.arange(3)]})
+    data = figures.draw._tidy({"a": (1, np.float64(-1e-20), "s"), "b": [np.arange(3)]})
     assert data["a"] == (1, 0.0, "s") and data["b"][0].dtype.kind == "i"
 
 
