@@ -35,6 +35,8 @@ name                        what it is
 ==========================  ==================================================
 FIGURES                     figure name to its :class:`FigureSpec`
 FigureSpec                  a figure: its description, compute and draw
+register_figure             declare a figure (the eight above are declared so)
+unregister_figure           remove a declared figure
 render                      draw a figure from its data, in the project's style
 save                        write a drawn figure as PDF and PNG
 write_figures               compute, draw and write figures; a
@@ -94,16 +96,9 @@ from .draw import (COLUMN, FULL, GEOMETRY_COLOURS, STYLE, THEORY_STYLE,
                    draw_regime_gaps, draw_sweep, draw_tradeoff, draw_training_curves,
                    method_style, style_context)
 
-__all__ = ["FIGURES", "FigureSpec", "WriteResult", "write_figures", "STYLE",
-           "method_style", "VERDICT_COLOURS", "GEOMETRY_COLOURS", "THEORY_STYLE",
-           "MANIFEST", "read_manifest", "render", "save",
-           "TrainingCurves", "TrainingCase", "Sweep", "ClaimMap", "Tradeoff",
-           "MethodGaps", "RegimeGaps", "Geometry", "compute_training_curves",
-           "compute_overlap_sweep", "compute_sample_sweep", "compute_claim_map",
-           "compute_tradeoff", "compute_method_gaps", "compute_regime_gaps",
-           "compute_geometry", "draw_training_curves", "draw_sweep",
-           "draw_claim_map", "draw_tradeoff", "draw_method_gaps",
-           "draw_regime_gaps", "draw_geometry"]
+__all__ = ["FIGURES", "FigureSpec", "register_figure", "unregister_figure",
+           "render", "save", "write_figures", "WriteResult", "MANIFEST",
+           "read_manifest", *data.__all__, *draw.__all__]
 
 #: File in the output directory that lists the figures written there.
 MANIFEST = "MANIFEST.txt"
@@ -132,29 +127,122 @@ class FigureSpec:
     unavailable: object = None
 
 
-FIGURES = {f.name: f for f in (
-    FigureSpec("training_curves", "RL and UL over gradient descent: fine-tuning "
-               "reaches zero remaining loss but never forgets (C1, C2)",
-               compute_training_curves, draw_training_curves),
-    FigureSpec("overlap_sweep", "UL and remaining test loss of the six models "
-               "against the overlap ratio d_lap/d_f", compute_overlap_sweep,
-               draw_sweep),
-    FigureSpec("sample_sweep", "UL and remaining test loss of the six models "
-               "against the sample ratio n_r/d_r", compute_sample_sweep, draw_sweep),
-    FigureSpec("claim_map", "verdicts of C5's checks over overlap ratio by n_r/d_r",
-               compute_claim_map, draw_claim_map),
-    FigureSpec("tradeoff", "UL against RL of the discriminative regularisers "
-               "as their weight varies (C8)", compute_tradeoff, draw_tradeoff,
-               tradeoff_unavailable),
-    FigureSpec("method_gaps", "average gap to golden of every method of "
-               "`linunlearn compare` in each default regime", compute_method_gaps,
-               draw_method_gaps),
-    FigureSpec("regime_gaps", "fine-tuning's UL gap to golden against the ridge "
-               "penalty, the fine-tuning steps and n_r/d_r across 1",
-               compute_regime_gaps, draw_regime_gaps),
-    FigureSpec("geometry", "3-D class example: where fine-tuning, golden, RBM and "
-               "projection land", compute_geometry, draw_geometry),
-)}
+#: Figure name to its :class:`FigureSpec`, in declaration order (the order of
+#: ``linunlearn figures --list`` and of every manifest). Declare a figure with
+#: :func:`register_figure`.
+FIGURES = {}
+
+
+def register_figure(name, description, *, compute, draw, unavailable=None):
+    """Declare a figure, so that :func:`write_figures` and ``linunlearn figures`` make it.
+
+    Parameters
+    ----------
+    name : str
+        An identifier-like name, not yet taken; the figure is written as
+        ``NAME.pdf`` and ``NAME.png``.
+    description : str
+        One line: what the figure shows (``linunlearn figures --list``, and
+        the files' metadata).
+    compute : callable
+        ``compute(seed, *, quick, progress)`` returning the figure's data, a
+        function of ``seed`` alone; ``quick`` asks for a small version,
+        ``progress`` is ``None`` or a callable ``progress(done, total)``.
+    draw : callable
+        ``draw(data)`` returning a :class:`matplotlib.figure.Figure`;
+        :func:`render` calls it inside :func:`style_context`.
+    unavailable : callable, optional
+        ``unavailable()`` returning why the figure cannot be produced now (a
+        string: :func:`write_figures` then skips it), or ``None``.
+
+    Returns
+    -------
+    FigureSpec
+        The declaration, now ``FIGURES[name]`` (last in the order).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not an identifier-like string or is taken.
+    TypeError
+        If ``compute``, ``draw`` or ``unavailable`` is not callable.
+
+    See Also
+    --------
+    unregister_figure
+
+    Examples
+    --------
+    >>> from linunlearn import figures
+    >>> def compute(seed, *, quick=False, progress=None):
+    ...     return [seed, seed + 1.0]
+    >>> def draw(data):
+    ...     from matplotlib.figure import Figure
+    ...     fig = Figure(figsize=(2, 2))
+    ...     fig.subplots().plot(data)
+    ...     return fig
+    >>> spec = figures.register_figure("two_points", "a line through two points",
+    ...                                compute=compute, draw=draw)
+    >>> list(figures.FIGURES)[-1], spec.compute(3, quick=True, progress=None)
+    ('two_points', [3, 4.0])
+    >>> figures.unregister_figure("two_points")
+    >>> "two_points" in figures.FIGURES
+    False
+
+    ``figures.write_figures(["two_points"], "out")`` would then write
+    ``out/two_points.pdf`` and ``out/two_points.png`` and list them in
+    ``out/MANIFEST.txt``.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier-like string, got {name!r}")
+    if name in FIGURES:
+        raise ValueError(f"figure name {name!r} is taken")
+    for what, fn in (("compute", compute), ("draw", draw), ("unavailable", unavailable)):
+        if not (callable(fn) or (what == "unavailable" and fn is None)):
+            raise TypeError(f"{what} must be callable, got {type(fn).__name__}")
+    FIGURES[name] = FigureSpec(name, description, compute, draw, unavailable)
+    return FIGURES[name]
+
+
+def unregister_figure(name):
+    """Remove a figure declared with :func:`register_figure`.
+
+    Built-in figures can be removed too (and declared again, then last in the
+    order). Files already written are left where they are.
+
+    Raises
+    ------
+    ValueError
+        If no figure has that name.
+    """
+    if name not in FIGURES:
+        raise ValueError(f"unknown figure {name!r}; known: {', '.join(FIGURES)}")
+    del FIGURES[name]
+
+
+# The built-in figures, in the order of the catalogue above.
+register_figure("training_curves", "RL and UL over gradient descent: fine-tuning "
+                "reaches zero remaining loss but never forgets (C1, C2)",
+                compute=compute_training_curves, draw=draw_training_curves)
+register_figure("overlap_sweep", "UL and remaining test loss of the six models "
+                "against the overlap ratio d_lap/d_f",
+                compute=compute_overlap_sweep, draw=draw_sweep)
+register_figure("sample_sweep", "UL and remaining test loss of the six models "
+                "against the sample ratio n_r/d_r",
+                compute=compute_sample_sweep, draw=draw_sweep)
+register_figure("claim_map", "verdicts of C5's checks over overlap ratio by n_r/d_r",
+                compute=compute_claim_map, draw=draw_claim_map)
+register_figure("tradeoff", "UL against RL of the discriminative regularisers "
+                "as their weight varies (C8)", compute=compute_tradeoff,
+                draw=draw_tradeoff, unavailable=tradeoff_unavailable)
+register_figure("method_gaps", "average gap to golden of every method of "
+                "`linunlearn compare` in each default regime",
+                compute=compute_method_gaps, draw=draw_method_gaps)
+register_figure("regime_gaps", "fine-tuning's UL gap to golden against the ridge "
+                "penalty, the fine-tuning steps and n_r/d_r across 1",
+                compute=compute_regime_gaps, draw=draw_regime_gaps)
+register_figure("geometry", "3-D class example: where fine-tuning, golden, RBM and "
+                "projection land", compute=compute_geometry, draw=draw_geometry)
 
 
 @dataclass(frozen=True)
