@@ -193,23 +193,15 @@ def compute_training_curves(seed=0, *, quick=False, progress=None):
             _report(progress, i * n_draws + t + 1, total)
         curves = {(key, loss): _padded([h[loss] for h in hs]) for key, hs in runs.items()
                   for loss in ("remaining_loss", "unlearning_loss")}
-        g = curves["golden", "unlearning_loss"]
-        half = (_t_quantile(n_draws) * g.std(axis=0, ddof=1) / np.sqrt(n_draws))
+        g = montecarlo.confidence_interval(curves["golden", "unlearning_loss"])
         mean = lambda key, loss: curves[key, loss].mean(axis=0)  # noqa: E731
         cases.append(TrainingCase(
             name, description,
             mean("pre", "remaining_loss"), mean("pre", "unlearning_loss"),
             mean("ft", "remaining_loss"), mean("ft", "unlearning_loss"),
-            mean("golden", "remaining_loss"), g.mean(axis=0),
-            g.mean(axis=0) - half, g.mean(axis=0) + half,
+            mean("golden", "remaining_loss"), g.estimate, g.low, g.high,
             _golden_expectations(scenario)[0], n_draws))
     return TrainingCurves(tuple(cases), seed)
-
-
-def _t_quantile(n):
-    """Two-sided Student-t quantile of ``montecarlo.CONFIDENCE`` for ``n`` samples."""
-    import scipy.stats
-    return float(scipy.stats.t.ppf(0.5 + montecarlo.CONFIDENCE / 2, n - 1))
 
 
 # --------------------------------------------------------------------------
@@ -506,9 +498,15 @@ class Tradeoff:
 
 
 def _mean_half(x):
-    """Mean over the last axis and the half-width of its confidence interval."""
-    n = x.shape[-1]
-    return x.mean(-1), _t_quantile(n) * x.std(-1, ddof=1) / np.sqrt(n)
+    """Mean over the last axis (draws) and the half-width of its confidence interval.
+
+    The interval is :func:`linunlearn.montecarlo.confidence_interval`'s; its
+    half-width is taken as ``t_quantile * std_error`` (what the interval adds
+    to and takes from the mean), not as ``(high - low) / 2``, which loses the
+    last digits of a narrow interval around a large mean.
+    """
+    e = montecarlo.confidence_interval(np.moveaxis(x, -1, 0))
+    return e.estimate, montecarlo.t_quantile(e.n_trials, e.confidence) * e.std_error
 
 
 def compute_tradeoff(seed=0, *, quick=False, progress=None):
@@ -709,7 +707,9 @@ def compute_regime_gaps(seed=0, *, quick=False, progress=None):
     from .. import regimes
     seed = check_int(seed, "seed", minimum=0)
     trials = 10 if quick else 1000
-    z = _t_quantile(trials)
+    # the regime functions return means and standard errors: intervals are
+    # confidence_interval's, mean +- t_quantile * std_error
+    z = montecarlo.t_quantile(trials)
     lambdas = (0.0, 1e-2, 1.0) if quick else (0.0, *np.logspace(-4, 2, 13))
     steps = (0, 5, 50) if quick else (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
     ratios = (0.5, 1.0, 1.5) if quick else tuple(np.arange(2, 41, 2) / 20)
