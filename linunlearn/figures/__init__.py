@@ -28,34 +28,58 @@ name                 what it shows
 ``geometry``         a 3-D picture of where each model lands (C2, C3, C4, C7)
 ===================  ==========================================================
 
-Public names, here and in the submodules (every one importable from here):
+Public names (every one importable from here; ``data`` and ``draw`` name the
+submodule that defines it):
 
-==========================  ==================================================
-name                        what it is
-==========================  ==================================================
-FIGURES                     figure name to its :class:`FigureSpec`
-FigureSpec                  a figure: its description, compute and draw
-register_figure             declare a figure (the eight above are declared so)
-unregister_figure           remove a declared figure
-render                      draw a figure from its data, in the project's style
-save                        write a drawn figure as PDF and PNG
-write_figures               compute, draw and write figures; a
-                            :class:`WriteResult`
-WriteResult                 the files written, the figures skipped, the times
-MANIFEST                    the manifest's file name in an output folder
-read_manifest               the figure names a manifest lists
-data.compute_*              the data of each figure, and their dataclasses
-                            (:class:`TrainingCurves`, :class:`TrainingCase`,
-                            :class:`Sweep`, :class:`ClaimMap`,
-                            :class:`Tradeoff`, :class:`MethodGaps`,
-                            :class:`RegimeGaps`, :class:`Geometry`),
-                            ``tradeoff_unavailable``, ``GEOMETRY_EXAMPLE``,
-                            ``FLAT_TEACHER``
-draw.draw_*                 the drawing of each figure, and the style
-                            (``STYLE``, ``style_context``, ``method_style``,
-                            ``VERDICT_COLOURS``, ``GEOMETRY_COLOURS``,
-                            ``THEORY_STYLE``, ``COLUMN``, ``FULL``)
-==========================  ==================================================
+=======================  ============================================  ======
+name                     what it is                                    where
+=======================  ============================================  ======
+FIGURES                  figure name to its :class:`FigureSpec`
+FigureSpec               a figure: description, compute, draw
+register_figure          declare a figure (the eight above are
+                         declared so)
+unregister_figure        remove a declared figure
+render                   draw a figure from its data, in the style
+save                     write a drawn figure as PDF and PNG
+write_figures            compute, draw and write figures
+WriteResult              what :func:`write_figures` wrote and skipped
+MANIFEST                 the manifest's file name in an output folder
+read_manifest            the figure names a manifest lists
+compute_training_curves  data of ``training_curves``                   data
+TrainingCurves           ... its type: one :class:`TrainingCase` per   data
+                         case
+TrainingCase             GD loss histories on one scenario             data
+compute_overlap_sweep    data of ``overlap_sweep``                     data
+compute_sample_sweep     data of ``sample_sweep``                      data
+Sweep                    ... their type                                data
+compute_claim_map        data of ``claim_map``                         data
+ClaimMap                 ... its type                                  data
+compute_tradeoff         data of ``tradeoff``                          data
+Tradeoff                 ... its type                                  data
+tradeoff_unavailable     why ``tradeoff`` cannot be made, or ``None``  data
+compute_method_gaps      data of ``method_gaps``                       data
+MethodGaps               ... its type                                  data
+compute_regime_gaps      data of ``regime_gaps``                       data
+RegimeGaps               ... its type                                  data
+compute_geometry         data of ``geometry``                          data
+Geometry                 ... its type                                  data
+GEOMETRY_EXAMPLE         the class example ``geometry`` draws          data
+FLAT_TEACHER             the synthetic figures' teacher, in words      data
+draw_training_curves     draws ``training_curves``                     draw
+draw_sweep               draws ``overlap_sweep`` and ``sample_sweep``  draw
+draw_claim_map           draws ``claim_map``                           draw
+draw_tradeoff            draws ``tradeoff``                            draw
+draw_method_gaps         draws ``method_gaps``                         draw
+draw_regime_gaps         draws ``regime_gaps``                         draw
+draw_geometry            draws ``geometry``                            draw
+STYLE                    matplotlib settings of every figure           draw
+style_context            ``matplotlib.rc_context(STYLE)``              draw
+method_style             colour, marker and label of a method          draw
+VERDICT_COLOURS          colour of each verdict of a claim map         draw
+GEOMETRY_COLOURS         colours of ``geometry``'s plane and line      draw
+THEORY_STYLE             line style of exact (theory) curves           draw
+COLUMN, FULL             widths of a paper column and of the text      draw
+=======================  ============================================  ======
 
 Numbers depend on the seed alone: each Monte Carlo sweep point draws from
 ``montecarlo.seed_sequence(seed, name, ...)``; the claim map runs the
