@@ -3,6 +3,7 @@
 ConfidenceInterval      a mean with its two-sided Student-t interval (the one
                         interval type of the package: claims, compare, figures)
 confidence_interval     the ConfidenceInterval of samples (vectorised over columns)
+t_quantile              the Student-t factor of those intervals: half-width / std error
 seed_sequence           the SeedSequence of a labelled stream (a claim, a regime, ...)
 run_trials              a statistic on independent draws of a scenario, batched
 trials_for_precision    how many trials give an interval of a given half-width
@@ -27,7 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from ._validation import check_float, check_int, warn
 
-__all__ = ["ConfidenceInterval", "confidence_interval", "seed_sequence",
+__all__ = ["ConfidenceInterval", "confidence_interval", "t_quantile", "seed_sequence",
            "run_trials", "trials_for_precision", "make_executor", "CONFIDENCE"]
 
 #: Two-sided confidence level of every interval the verifier reports. With a
@@ -107,10 +108,27 @@ def confidence_interval(samples, confidence=CONFIDENCE):
     n = len(x)
     mean = x.mean(axis=0)
     se = x.std(axis=0, ddof=1) / np.sqrt(n)
-    half = float(scipy.stats.t.ppf(0.5 + confidence / 2, n - 1)) * se
+    half = t_quantile(n, confidence) * se
     if x.ndim == 1:
         mean, se, half = float(mean), float(se), float(half)
     return ConfidenceInterval(mean - half, mean + half, mean, se, n, confidence)
+
+
+def t_quantile(n_trials, confidence=CONFIDENCE):
+    """The Student-t quantile of :func:`confidence_interval` for ``n_trials`` samples.
+
+    An interval of the mean of ``n_trials`` samples is the mean plus or minus
+    ``t_quantile(n_trials, confidence)`` times its standard error; use it
+    where only a mean and a standard error are at hand.
+
+    Examples
+    --------
+    >>> t = t_quantile(4)
+    >>> ci = confidence_interval([1.0, 2.0, 3.0, 4.0])
+    >>> bool(ci.high == ci.estimate + t * ci.std_error)
+    True
+    """
+    return float(scipy.stats.t.ppf(0.5 + confidence / 2, n_trials - 1))
 
 
 def seed_sequence(seed, *labels):

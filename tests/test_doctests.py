@@ -29,3 +29,9 @@ def test_docstring_examples(name):
     for test in finder.find(module, name):
         runner.run(test, out=report.append)
     assert runner.failures == 0, "".join(report)
+
+
+def test_subpackages_are_walked():
+    """walk_packages recurses: the modules of subpackages are collected too."""
+    assert {"linunlearn.figures", "linunlearn.figures.data",
+            "linunlearn.figures.draw"} <= set(MODULES)

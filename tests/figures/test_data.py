@@ -1,35 +1,11 @@
-"""Figures: each figure's data in quick mode, the manifest, reproducible bytes."""
-
-import hashlib
-import os
-import pathlib
-import subprocess
-import sys
+"""figures.data: each figure's data in quick mode (the claims they show)."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
 from linunlearn import figures
-from linunlearn.cli import main
 from linunlearn.solutions import PAPER_METHODS
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COMMITTED = os.path.join(ROOT, "figures")
-
-
-@pytest.fixture(scope="module")
-def quick():
-    """Every figure's data, computed once in quick mode with seed 0."""
-    return {name: spec.compute(0, quick=True) for name, spec in figures.FIGURES.items()
-            if not (spec.unavailable and spec.unavailable())}
-
-
-def test_import_linunlearn_does_not_import_matplotlib():
-    code = "import sys, linunlearn; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "False"
 
 
 def test_training_curves(quick):
@@ -151,18 +127,6 @@ def test_tradeoff(quick):
     assert "flat teacher" in data.setting and data.n_draws == 3
 
 
-def test_tradeoff_unavailable_is_explained(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(figures, "available_methods", lambda: ("finetune",))
-    reason = figures.tradeoff_unavailable()
-    assert "ce_ft" in reason and "not registered" in reason
-    result = figures.write_figures(["tradeoff"], str(tmp_path), quick=True)
-    assert result.written == {} and "ce_ft" in result.skipped["tradeoff"]
-    main(["figures", "tradeoff", "--quick", "--out", str(tmp_path), "--quiet"])
-    assert "tradeoff: not produced: the discriminative" in capsys.readouterr().out
-    with pytest.raises(RuntimeError, match="not registered"):
-        figures.compute_tradeoff(0, quick=True)
-
-
 def test_method_gaps(quick):
     from linunlearn import compare
     data = quick["method_gaps"]
@@ -218,59 +182,6 @@ def test_regime_gaps(quick):
     assert data.trials == 10
 
 
-def test_tidy_removes_round_off():
-    x = np.array([1e-16, -1e-16, -0.0, 0.1234567890123456, np.nan, -2.5])
-    out = figures._tidy(x)
-    assert_allclose(out, [0, 0, 0, 0.123456789, np.nan, -2.5], rtol=1e-15)
-    assert not np.any(np.signbit(out[:3]))
-    # numbers that differ by round-off are drawn as the same number
-    y = np.array([0.1, 0.385100811646, 1.919818, 2.0 / 3.0])
-    assert np.array_equal(figures._tidy(y * (1 + 4e-16)), figures._tidy(y))
-    # structures keep their shape; strings and integers pass through
-    data = figures._tidy({"a": (1, np.float64(-1e-20), "s"), "b": [np.arange(3)]})
-    assert data["a"] == (1, 0.0, "s") and data["b"][0].dtype.kind == "i"
-
-
-def test_drawing_is_robust_to_round_off(quick, tmp_path):
-    """Data that differ by round-off (as on another BLAS) give the same PDF bytes."""
-    import dataclasses
-    data = quick["tradeoff"]
-    rng = np.random.default_rng(0)
-
-    def jitter(x):
-        if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-            return x * (1 + 2e-16 * rng.standard_normal(x.shape)) \
-                + 1e-17 * rng.standard_normal(x.shape)
-        return x
-
-    other = dataclasses.replace(data, **{f.name: jitter(getattr(data, f.name))
-                                         for f in dataclasses.fields(data)})
-    assert not np.array_equal(other.remaining, data.remaining)
-    pdfs = []
-    for i, d in enumerate((data, other)):
-        paths = figures.save(figures.render("tradeoff", d), str(tmp_path / f"t{i}"),
-                             name="tradeoff", seed=0, quick=True)
-        pdfs.append(pathlib.Path(paths[0]).read_bytes())
-    assert pdfs[0] == pdfs[1]
-
-
-def test_write_figures_computes_with_one_blas_thread(monkeypatch, tmp_path):
-    from threadpoolctl import threadpool_info
-    seen = []
-
-    def compute(seed, *, quick, progress):
-        seen.append([p["num_threads"] for p in threadpool_info()
-                     if p["user_api"] == "blas"])
-        return figures.compute_geometry(seed)
-
-    spec = figures.FIGURES["geometry"]
-    monkeypatch.setitem(figures.FIGURES, "geometry",
-                        figures.FigureSpec("geometry", spec.description, compute,
-                                           spec.draw))
-    figures.write_figures(["geometry"], str(tmp_path))
-    assert seen and all(n == 1 for n in seen[0])
-
-
 def test_geometry_projection_is_orthogonal(quick):
     data = quick["geometry"]
     p = data.points
@@ -295,78 +206,6 @@ def test_geometry_projection_is_orthogonal(quick):
     assert_allclose((side - w_g) @ (corner - w_g), 0, atol=1e-12)
     assert_allclose(np.cross(side - w_g, w_o - w_g), 0, atol=1e-12)
     assert_allclose(far - w_g, (corner - w_g) + (side - w_g), atol=1e-12)
-
-
-def test_pdf_bytes_are_reproducible(tmp_path):
-    digests = []
-    for run in ("a", "b"):
-        out = tmp_path / run
-        result = figures.write_figures(["geometry", "sample_sweep"], str(out), seed=3,
-                                       quick=True)
-        digests.append({n: [hashlib.sha256(pathlib.Path(p).read_bytes()).hexdigest()
-                            for p in paths] for n, paths in result.written.items()})
-    assert digests[0] == digests[1]
-    pdf = (tmp_path / "a" / "geometry.pdf").read_bytes()
-    assert b"CreationDate" not in pdf and b"seed=3" in pdf
-
-
-def test_committed_figures_match_the_manifest_and_registry():
-    manifest = figures.read_manifest(os.path.join(COMMITTED, figures.MANIFEST))
-    expected = [n for n, s in figures.FIGURES.items()
-                if not (s.unavailable and s.unavailable())]
-    assert manifest == expected
-    files = sorted(f for f in os.listdir(COMMITTED) if f != figures.MANIFEST)
-    assert files == sorted(f"{n}.{ext}" for n in manifest for ext in ("pdf", "png"))
-    for n in manifest:
-        pdf = pathlib.Path(COMMITTED, f"{n}.pdf").read_bytes()
-        assert b"seed=0; quick=False" in pdf
-
-
-def test_committed_pdfs_match_the_manifest_digests():
-    """Every committed PDF is the one the manifest records, and nothing else is there."""
-    with open(os.path.join(COMMITTED, figures.MANIFEST)) as fh:
-        rows = [line.split("#", 1) for line in fh if not line.startswith("#")]
-    digests = {name.strip(): note.split("sha256")[1].strip() for name, note in rows}
-    assert len(digests) == len(rows) and all(len(d) == 16 for d in digests.values())
-    files = sorted(os.listdir(COMMITTED))
-    assert files == sorted([figures.MANIFEST] + [f"{n}.{ext}" for n in digests
-                                                  for ext in ("pdf", "png")])
-    for name, digest in digests.items():
-        pdf = pathlib.Path(COMMITTED, f"{name}.pdf").read_bytes()
-        assert hashlib.sha256(pdf).hexdigest()[:16] == digest, name
-
-
-@pytest.mark.parametrize("name", ["geometry"])
-def test_committed_figure_is_what_the_cli_writes(tmp_path, name):
-    """The cheap figures regenerate byte for byte from the default seed."""
-    main(["figures", name, "--out", str(tmp_path), "--quiet"])
-    for ext in ("pdf", "png"):
-        new = (tmp_path / f"{name}.{ext}").read_bytes()
-        old = pathlib.Path(COMMITTED, f"{name}.{ext}").read_bytes()
-        assert new == old
-
-
-def test_write_figures_rejects_unknown_names(tmp_path):
-    with pytest.raises(ValueError, match="unknown figure 'nope'; known: training"):
-        figures.write_figures(["nope"], str(tmp_path))
-    with pytest.raises(ValueError, match="seed must be >= 0"):
-        figures.write_figures(["geometry"], str(tmp_path), seed=-1)
-
-
-def test_cli_lists_figures(capsys):
-    assert main(["figures", "--list"]) == 0
-    out = capsys.readouterr().out
-    for name in figures.FIGURES:
-        assert name in out
-
-
-def test_every_figure_draws(quick):
-    from matplotlib.figure import Figure
-    for name, data in quick.items():
-        fig = figures.render(name, data)
-        assert isinstance(fig, Figure) and fig.axes
-        for ax in fig.axes:
-            assert ax.has_data(), (name, ax.get_title())
 
 
 def test_seed_changes_the_numbers():
