@@ -3,6 +3,7 @@
 Claim               a claim (or a part of one): what is checked, where, and how
 Entry               one claim to run on one regime (with a model provider, if any)
 CLAIMS              the paper's claims C1-C8 and their parts, by key (``"C5-disparity"``)
+declare, undeclare  add a claim of one's own to ``CLAIMS`` (``verify`` then runs it)
 paper_models        the model provider of the paper's closed forms (``models(batch, *names)``)
 DEFAULT_MASKS       RBM's and FBM's masks in the claims (supports, reset semantics)
 PARTIAL_FBM         a SalUn-style partial FBM mask (top 20% by D_f's gradient saliency)
@@ -33,7 +34,7 @@ from .methods import discriminative_finetune
 from .regimes import DEFAULT_REGIMES, Regime, interpolating
 from .solutions import closed_form, mask_for
 
-__all__ = ["Claim", "Entry", "CLAIMS", "paper_models", "mask_options", "DEFAULT_MASKS",
+__all__ = ["Claim", "Entry", "CLAIMS", "declare", "undeclare", "paper_models", "mask_options", "DEFAULT_MASKS",
            "PARTIAL_FBM", "PREMISE", "pretrained_interpolates", "remaining_interpolable",
            "isotropic", "golden_ul_expectation", "golden_ul_exact", "golden_ul_heavy_tailed",
            "C8_ALPHAS", "C8_ICE_ALPHAS", "C8_STEPS", "C8_LR_ALPHA", "C8_VARIANTS",
@@ -143,11 +144,37 @@ class Entry:
     proofs: bool = True
 
 
-def _declare(claim):
+def declare(claim):
+    """Add a claim to :data:`CLAIMS`, so that ``verify`` runs it by default.
+
+    Parameters
+    ----------
+    claim : Claim
+
+    Returns
+    -------
+    Claim
+        ``claim`` itself.
+
+    Raises
+    ------
+    ValueError
+        A claim with the same key is declared already.
+    """
+    if not isinstance(claim, Claim):
+        raise TypeError(f"claim must be a linunlearn.claims.Claim, got "
+                        f"{type(claim).__name__}")
     if claim.key in CLAIMS:
-        raise ValueError(f"claim {claim.key!r} is declared twice")
+        raise ValueError(f"claim {claim.key!r} is declared already")
     CLAIMS[claim.key] = claim
     return claim
+
+
+def undeclare(key):
+    """Remove a claim declared with :func:`declare` (by its key)."""
+    if key not in CLAIMS:
+        raise ValueError(f"unknown claim {key!r}; known: {', '.join(CLAIMS)}")
+    del CLAIMS[key]
 
 
 # --------------------------------------------------------------------------
@@ -283,7 +310,7 @@ def stat_finetune_remaining_loss(batch, models=None):
     return _rl(batch, w) / _mean_sq(batch.y_r)
 
 
-_declare(Claim(
+declare(Claim(
     "C1", "Fine-tuning reaches zero remaining loss: RL(w_ft) = 0.",
     (Check("C1.remaining_loss", stat_finetune_remaining_loss, "identity",
            "RL(w_ft) / mean(y_r^2) <= tol in every trial", IDENTITY_RTOL),),
@@ -367,7 +394,7 @@ def golden_ul_heavy_tailed(scenario):
     return None
 
 
-_declare(Claim(
+declare(Claim(
     "C2", "Fine-tuning does not forget: w_ft = w_o, UL(w_ft) = 0, while E UL(w_g) > 0 "
     "equals its exact expectation.",
     (Check("C2.finetune_is_pretrained", stat_finetune_is_pretrained, "identity",
@@ -399,7 +426,7 @@ def stat_mechanism(batch, models=None):
     return _norm(w["finetune"] - w["golden"] - (w_o - P_w)) / _norm(w_o)
 
 
-_declare(Claim(
+declare(Claim(
     "C3", "The mechanism: w_ft - w_g = (I - P_r) w_o.",
     (Check("C3.mechanism", stat_mechanism, "identity",
            "||w_ft - w_g - (I - P_r) w_o|| / ||w_o|| <= tol (P_r via numpy pinv)",
@@ -417,7 +444,7 @@ def stat_rbm_vs_golden(batch, models=None):
     return _rel(w["rbm"], w["golden"])
 
 
-_declare(Claim(
+declare(Claim(
     "C4", "Distinct features: RBM (support mask, reset) is exactly golden.",
     (Check("C4.rbm_is_golden", stat_rbm_vs_golden, "identity",
            "||w_rbm - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL, masks=DEFAULT_MASKS),),
@@ -453,26 +480,26 @@ def stat_rbm_disparity(batch, fbm=None, models=None):
 
 
 _C5_PROOFS = (proofs.check_c5_rbm_forgets_the_forgetting_only_block,)
-_declare(Claim(
+declare(Claim(
     "C5", "Overlapping features: RBM raises UL above fine-tuning's (it forgets exactly "
     "the forgetting-only block).",
     (Check("C5.rbm_forgets_more", stat_rbm_forgets_more, "positive",
            "E[UL(w_rbm) - UL(w_ft)] > 0", masks=DEFAULT_MASKS),),
     _OVERLAP, _partial_overlap, _C5_PROOFS))
-_declare(Claim(
+declare(Claim(
     "C5", "Overlapping features: RBM keeps the overlap, so its remaining test loss is "
     "no worse than FBM's.",
     (Check("C5.rbm_keeps_overlap", stat_rbm_keeps_overlap, "nonpositive",
            "E[test_r(w_rbm) - test_r(w_fbm)] <= 0", masks=DEFAULT_MASKS),),
     _OVERLAP, _partial_overlap, part="keeps-overlap", outside="depends"))
-_declare(Claim(
+declare(Claim(
     "C5", "RBM has a lower average gap to golden than FBM with the support mask "
     "(regime-dependent: mapped over overlap ratio by n_r/d_r).",
     (Check("C5.disparity", stat_rbm_disparity, "nonpositive",
            "E[gap(w_rbm) - gap(w_fbm)] <= 0", masks=DEFAULT_MASKS),),
     (), _partial_overlap, expected="depends", outside="depends", part="disparity",
     mapped=True))
-_declare(Claim(
+declare(Claim(
     "C5", "RBM has a lower average gap to golden than FBM with a SalUn-style partial "
     "mask (top 20% of the weights by D_f's gradient saliency; regime-dependent: mapped "
     "over overlap ratio by n_r/d_r).",
@@ -494,7 +521,7 @@ def stat_rbm_vs_finetune(batch, models=None):
     return _rel(w["rbm"], w["finetune"])
 
 
-_declare(Claim(
+declare(Claim(
     "C6", "Full overlap makes retention-based masking void: w_rbm = w_ft.",
     (Check("C6.rbm_is_finetune", stat_rbm_vs_finetune, "identity",
            "||w_rbm - w_ft|| / ||w_ft|| <= tol", IDENTITY_RTOL, masks=DEFAULT_MASKS),),
@@ -511,7 +538,7 @@ def stat_projection_vs_golden(batch, models=None):
     return _rel(w["projection"], w["golden"])
 
 
-_declare(Claim(
+declare(Claim(
     "C7", "Projection is exact unlearning without the forgetting data: P_r w_o = w_g.",
     (Check("C7.projection_is_golden", stat_projection_vs_golden, "identity",
            "||P_r w_o - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL),),
@@ -585,20 +612,20 @@ def _path_check(name, variant, trend, statement):
                  f"{statement}", trend=trend, components=PATH_COMPONENTS)
 
 
-_declare(Claim(
+declare(Claim(
     "C8", "At convergence in the interpolating regime the weight of version 1's "
     "discriminative regulariser stops mattering: every alpha > 0 gives the same model.",
     (Check("C8.weight_irrelevant_at_convergence", stat_regulariser_weight_irrelevant,
            "identity", "converged w(alpha=0.3) = w(alpha=3) (relative)", 1e-6),),
     _ALL, pretrained_interpolates, (proofs.check_c8_weight_irrelevant_at_convergence,)))
-_declare(Claim(
+declare(Claim(
     "C8", f"After a finite budget ({C8_STEPS} steps), a larger weight of the forgetting "
     f"term trades remaining loss for unlearning loss: UL and RL both rise (CE-FT, "
     f"KL-FT, ICE-FT).",
     tuple(_path_check("tradeoff", v, (("unlearning_loss", +1), ("remaining_loss", +1)),
                       "UL and RL rise") for v in C8_VARIANTS),
     ("overlap",), pretrained_interpolates, part="tradeoff", outside="depends"))
-_declare(Claim(
+declare(Claim(
     "C8", "... and so narrows the UL gap to golden as the weight grows (regime-dependent: "
     "once UL passes golden's, a larger weight widens the gap).",
     tuple(_path_check("gap", v, (("ul_gap", -1),), "|UL - UL(w_g)| falls")

@@ -21,6 +21,36 @@ _SCENARIO_DEFAULTS = {"d_r": 60, "d_f": 40, "d_lap": 16, "n_r": 30, "n_f": 15,
 _DATA_KEYS = ("X_r", "y_r", "X_f", "y_f", "X_test_r", "y_test_r", "X_test_f", "y_test_f")
 
 
+def _load(targets):
+    """Import each ``--import`` target (a Python file or a module): its declarations run."""
+    import importlib
+    import importlib.util
+    for target in targets or ():
+        if target.endswith(".py") or os.sep in target:
+            if not os.path.isfile(target):
+                raise ValueError(f"--import {target}: no such Python file")
+            name = os.path.splitext(os.path.basename(target))[0]
+            loaded = getattr(sys.modules.get(name), "__file__", None)
+            if loaded and os.path.samefile(loaded, target):
+                continue  # imported already (e.g. by a notebook): declared once
+            spec = importlib.util.spec_from_file_location(name, target)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        else:
+            try:
+                importlib.import_module(target)
+            except ModuleNotFoundError as exc:
+                raise ValueError(f"--import {target}: {exc}") from None
+
+
+def _import_argument(parser):
+    parser.add_argument("--import", dest="imports", action="append", metavar="FILE",
+                        help="import this Python file or module first, so that the "
+                             "methods, claims and figures it declares are known "
+                             "(repeatable; see docs/extending.md)")
+
+
 def _seed(text):
     """argparse type of ``--seed``: an integer >= 0."""
     try:
@@ -152,6 +182,7 @@ def _check_writable(path):
 
 def _cmd_verify(args):
     from . import verifier
+    _load(args.imports)
     if args.renamed_regime is not None:
         raise ValueError(f"--regime is now --family (a family of regimes beyond the "
                          f"paper): linunlearn verify --family {args.renamed_regime}")
@@ -174,6 +205,7 @@ def _cmd_verify(args):
 
 def _cmd_compare(args):
     from .compare import compare
+    _load(args.imports)
     data = None
     if args.data and args.dataset:
         raise ValueError("give either --data or --dataset, not both")
@@ -197,7 +229,8 @@ def _cmd_compare(args):
               f"{data.n_r} remaining and {data.n_f} forgetting samples, "
               f"{data.d} random features", file=sys.stderr)
     result = compare(args.regimes, data=data, methods=args.methods,
-                     n_trials=20 if args.trials is None else args.trials, seed=args.seed)
+                     n_trials=20 if args.trials is None else args.trials, seed=args.seed,
+                     progress=not (args.quiet or args.json))
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=2)
         print()
@@ -210,6 +243,7 @@ def _cmd_compare(args):
 
 def _cmd_figures(args):
     from . import figures
+    _load(args.imports)
     if args.list:
         for name, spec in figures.FIGURES.items():
             reason = spec.unavailable() if spec.unavailable else None
@@ -262,6 +296,7 @@ def build_parser():
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--json", metavar="PATH", help="write the full evidence here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _import_argument(p)
     p.add_argument("--regime", dest="renamed_regime", help=argparse.SUPPRESS)
     p.add_argument("--family", metavar="NAME",
                    help="re-run the claims in a family of regimes beyond the paper: "
@@ -290,6 +325,8 @@ def build_parser():
     p.add_argument("--trials", type=int,
                    help="Monte Carlo draws per regime (default 20)")
     p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _import_argument(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--latex", action="store_true", help="a LaTeX table")
@@ -306,6 +343,7 @@ def build_parser():
                    help="small versions: few Monte Carlo draws, coarse grids")
     p.add_argument("--list", action="store_true", help="list the figures and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _import_argument(p)
     p.set_defaults(func=_cmd_figures)
     return parser
 

@@ -1,5 +1,12 @@
 """Every unlearning method on the same data, with the same metrics (``linunlearn compare``).
 
+compare             run every method on draws of the regimes, or on user data
+Comparison          its result: text, JSON (``to_dict``) and LaTeX (``to_latex``)
+default_methods     the rows compared by default (from the method declarations)
+gaps                every row's average gap to golden (the ``method_gaps`` figure)
+Timing              a run-time cell: median and minimum over the trials
+DEFAULT_COMPARE_REGIMES, COLUMNS
+
 :func:`compare` runs each method (core models of :mod:`linunlearn.solutions`
 and the methods of :mod:`linunlearn.methods`) on Monte Carlo draws of the
 default regimes (distinct, 40% overlap, full overlap) or on user data, and
@@ -12,9 +19,8 @@ It formats as text, JSON (:meth:`Comparison.to_dict`) and LaTeX
 one-hot classes, :func:`linunlearn.realdata.digits_forgetting`): every
 method fits the outputs jointly and the losses sum over them.
 
-:func:`figure_data` computes the comparison figures' data (average gap per
-method and regime, UA/RA trade-off curves of the regularised variants);
-:mod:`linunlearn.figures` draws them (``method_gaps``, ``tradeoff``).
+Every metric cell is a :class:`~linunlearn.montecarlo.ConfidenceInterval`
+(the package's one interval type).
 """
 
 import copy
@@ -27,14 +33,17 @@ import numpy as np
 
 from ._validation import check_float, check_int
 from .metrics import METRICS, average_gap, evaluate
+from .montecarlo import ConfidenceInterval, confidence_interval
+from .progress import Progress
 from .solutions import available_methods, method_spec, solve
 
-__all__ = ["Cell", "Comparison", "compare", "default_methods",
-           "DEFAULT_COMPARE_REGIMES", "figure_data", "COLUMNS"]
+__all__ = ["Timing", "Comparison", "compare", "default_methods",
+           "DEFAULT_COMPARE_REGIMES", "gaps", "COLUMNS"]
 
 #: The regimes :func:`compare` runs by default (from
 #: :data:`linunlearn.regimes.DEFAULT_REGIMES`).
 DEFAULT_COMPARE_REGIMES = ("distinct", "overlap", "full-overlap")
+
 
 def default_methods():
     """``(label, method, options)`` of every row ``compare`` runs by default.
@@ -81,23 +90,22 @@ _HEADER_ONE_RUN = (
 
 
 @dataclass(frozen=True)
-class Cell:
-    """One table cell: a mean over trials and its confidence interval.
+class Timing:
+    """The run time of a method over the trials, in milliseconds.
 
-    ``low`` and ``high`` are ``None`` for a single data set (user data) and
-    for the run time. The interval is the Student-t interval of the mean,
-    clipped to the metric's range (MIA-efficacy in [0, 1], the others
-    non-negative). The run time is skewed (a t-interval around its mean can
-    reach below zero): its cells give the ``median`` and the ``minimum`` over
-    the trials instead (``None`` for the other columns).
+    Run times are skewed (a t-interval around their mean can reach below
+    zero): the table gives the ``median`` and the ``minimum`` instead.
     """
 
+    median: float
+    minimum: float
     mean: float
-    low: float = None
-    high: float = None
     n_trials: int = 1
-    median: float = None
-    minimum: float = None
+
+    def to_dict(self):
+        """JSON-ready ``{"mean", "low", "high", "median", "min"}`` (no interval)."""
+        return {"mean": self.mean, "low": None, "high": None, "median": self.median,
+                "min": self.minimum}
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,11 @@ class Comparison:
     columns : tuple of str
         The columns present (a subset of :data:`COLUMNS`).
     cells : dict
-        ``cells[regime][label][column]`` is a :class:`Cell`.
+        ``cells[regime][label][column]`` is a
+        :class:`~linunlearn.montecarlo.ConfidenceInterval` (its Student-t
+        interval clipped to the metric's range, MIA-efficacy in [0, 1], the
+        others non-negative; ``low`` and ``high`` are ``None`` for a single
+        data set), or a :class:`Timing` for the run time.
     stop_reasons : dict
         ``stop_reasons[regime][label]`` maps each stop reason to its count
         over trials (``info["stop_reason"]``, or the gradient-descent stop
@@ -220,49 +232,49 @@ def _fmt(x):
 
 
 def _cell_dict(cell):
-    out = {"mean": cell.mean, "low": cell.low, "high": cell.high}
-    if cell.median is not None:
-        out.update(median=cell.median, min=cell.minimum)
-    return out
+    if isinstance(cell, Timing):
+        return cell.to_dict()
+    return {"mean": cell.estimate, "low": cell.low, "high": cell.high}
 
 
 def _symmetric(cell):
-    below, above = cell.mean - cell.low, cell.high - cell.mean
+    below, above = cell.estimate - cell.low, cell.high - cell.estimate
     return abs(below - above) <= 1e-9 * max(below, above, 1e-300)
 
 
 def _text_cell(cell):
-    if cell.median is not None and cell.n_trials > 1:
-        return f"{_fmt(cell.median)} ({_fmt(cell.minimum)})"
+    if isinstance(cell, Timing):
+        return (f"{_fmt(cell.median)} ({_fmt(cell.minimum)})" if cell.n_trials > 1
+                else _fmt(cell.median))
     if cell.low is None:
-        return _fmt(cell.mean if cell.median is None else cell.median)
+        return _fmt(cell.estimate)
     if _symmetric(cell):
-        return f"{_fmt(cell.mean)}±{_fmt(0.5 * (cell.high - cell.low))}"
-    return f"{_fmt(cell.mean)} [{_fmt(cell.low)}, {_fmt(cell.high)}]"
+        return f"{_fmt(cell.estimate)}±{_fmt(0.5 * (cell.high - cell.low))}"
+    return f"{_fmt(cell.estimate)} [{_fmt(cell.low)}, {_fmt(cell.high)}]"
 
 
 def _latex_cell(cell):
-    if cell.median is not None and cell.n_trials > 1:
-        return f"${_fmt(cell.median)}$ (${_fmt(cell.minimum)}$)"
+    if isinstance(cell, Timing):
+        return (f"${_fmt(cell.median)}$ (${_fmt(cell.minimum)}$)" if cell.n_trials > 1
+                else f"${_fmt(cell.median)}$")
     if cell.low is None:
-        return f"${_fmt(cell.mean if cell.median is None else cell.median)}$"
+        return f"${_fmt(cell.estimate)}$"
     if _symmetric(cell):
-        return f"${_fmt(cell.mean)} \\pm {_fmt(0.5 * (cell.high - cell.low))}$"
-    return f"${_fmt(cell.mean)}\\ [{_fmt(cell.low)}, {_fmt(cell.high)}]$"
+        return f"${_fmt(cell.estimate)} \\pm {_fmt(0.5 * (cell.high - cell.low))}$"
+    return f"${_fmt(cell.estimate)}\\ [{_fmt(cell.low)}, {_fmt(cell.high)}]$"
 
 
 def _cell(values, column, confidence):
-    """The :class:`Cell` of one column over the trials."""
-    from .montecarlo import confidence_interval
+    """The cell of one column over the trials: an interval, or a :class:`Timing`."""
     values = np.asarray(values, dtype=float)
     if column == "time_ms":
-        return Cell(float(values.mean()), n_trials=len(values),
-                    median=float(np.median(values)), minimum=float(values.min()))
+        return Timing(float(np.median(values)), float(values.min()), float(values.mean()),
+                      len(values))
     if len(values) == 1:
-        return Cell(float(values[0]))
+        return ConfidenceInterval(None, None, float(values[0]), confidence=confidence)
     e = confidence_interval(values, confidence)
     lo, hi = _RANGES.get(column, _NON_NEGATIVE)
-    return Cell(e.estimate, max(e.low, lo), min(e.high, hi), len(values))
+    return dataclasses.replace(e, low=max(e.low, lo), high=min(e.high, hi))
 
 
 def _latex_escape(text):
@@ -355,7 +367,7 @@ def _describe(s):
 
 
 def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
-            confidence=0.95):
+            confidence=0.95, progress=False):
     """Run every unlearning method on the same data and tabulate the metrics.
 
     Parameters
@@ -378,6 +390,8 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
         data and one for the methods.
     confidence : float in (0, 1)
         Level of the Student-t intervals (clipped to each metric's range).
+    progress : bool
+        Show a progress bar on a terminal.
 
     Returns
     -------
@@ -398,7 +412,7 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
     >>> from linunlearn.compare import compare
     >>> res = compare({"tiny": Scenario.distinct(8, 6, 3, 2)},
     ...               methods=["finetune", "rbm", "deepclean", "ga"], n_trials=3)
-    >>> round(res.cells["tiny"]["rbm"]["gap_to_golden"].mean, 12)
+    >>> round(res.cells["tiny"]["rbm"]["gap_to_golden"].estimate, 12)
     0.0
     >>> dict(res.stop_reasons["tiny"]["ga"])
     {'vanishing_gradient': 3}
@@ -424,6 +438,7 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
     scenarios = _regimes(regimes)
     cells, reasons, descriptions = {}, {}, {}
     columns = None
+    bar = Progress(len(scenarios) * n_trials, "compare", enabled=progress)
     for name, scenario in scenarios.items():
         trials = []
         for i, child in enumerate(seed_sequence(seed, "compare", name).spawn(n_trials)):
@@ -431,81 +446,28 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
             sample = scenario.sample(rng=np.random.default_rng(data_seed))
             trials.append(_run_one(sample, specs, np.random.default_rng(method_seed),
                                    warm_up=i == 0))
+            bar.update(name)
         columns = tuple(c for c in COLUMNS if c in trials[0][next(iter(specs))][0])
         cells[name] = {label: {c: _cell([t[label][0][c] for t in trials], c, confidence)
                                for c in columns} for label in specs}
         reasons[name] = {label: Counter(t[label][1] for t in trials) for label in specs}
         descriptions[name] = _describe(scenario)
+    bar.close()
     return Comparison(tuple(scenarios), tuple(specs), specs, columns, cells,
                       reasons, descriptions, n_trials, seed, confidence)
 
 
-# --------------------------------------------------------------------------
-# the figure
+def gaps(comparison):
+    """The average gap to golden of every row: ``{regime: {label: ConfidenceInterval}}``.
 
-
-#: Weights of the trade-off curves (``0`` is skipped for ICE-FT, whose
-#: weight must be positive).
-FIGURE_ALPHAS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)
-
-
-def figure_data(comparison=None, *, regime="overlap", alphas=FIGURE_ALPHAS,
-                steps=5, n_trials=20, seed=0):
-    """Data of the comparison figure: gaps per method, and trade-off curves.
-
-    Parameters
-    ----------
-    comparison : Comparison, optional
-        The gaps to plot; default ``compare(n_trials=n_trials, seed=seed)``.
-    regime : str
-        Default regime on which the trade-off curves are drawn.
-    alphas : sequence of float in [0, 1]
-        Weights of the regularised variants.
-    steps : int
-        Gradient steps of the curves (at convergence the weight stops
-        mattering in the interpolating regime, see :mod:`linunlearn.methods`).
-    n_trials, seed : int
-
-    Returns
-    -------
-    dict
-        ``"gap"``: ``{regime: {label: (mean, low, high)}}``; ``"tradeoff"``:
-        ``{variant: {"alpha", "unlearning_loss", "remaining_loss"}}`` (lists
-        of means over the trials); ``"golden_unlearning_loss"``; ``"regime"``,
-        ``"steps"``, ``"seed"``, ``"n_trials"``.
+    The data of the ``method_gaps`` figure.
 
     Examples
     --------
-    >>> d = figure_data(compare(["distinct"], methods=["finetune", "rbm"],
-    ...                         n_trials=2), regime="distinct", alphas=(0.0, 1.0),
-    ...                 steps=2, n_trials=2)
-    >>> sorted(d["tradeoff"]), d["tradeoff"]["ice_ft"]["alpha"]
-    (['ce_ft', 'ice_ft', 'kl_ft'], [1.0])
+    >>> from linunlearn import Scenario
+    >>> res = compare({"tiny": Scenario.distinct(8, 6, 3, 2)}, methods=["rbm"], n_trials=2)
+    >>> round(gaps(res)["tiny"]["rbm"].estimate, 12)
+    0.0
     """
-    from .methods import REGULARISED_METHODS
-    from .montecarlo import seed_sequence
-    steps = check_int(steps, "steps", minimum=0)
-    n_trials = check_int(n_trials, "n_trials", minimum=1)
-    alphas = [check_float(a, "alphas", minimum=0.0, maximum=1.0) for a in alphas]
-    if comparison is None:
-        comparison = compare(n_trials=n_trials, seed=seed)
-    gap = {r: {label: (c["gap_to_golden"].mean, c["gap_to_golden"].low,
-                       c["gap_to_golden"].high)
-               for label, c in comparison.cells[r].items()}
-           for r in comparison.regimes}
-    scenario = _regimes([regime])[regime]
-    draws = [scenario.sample(rng=np.random.default_rng(s))
-             for s in seed_sequence(seed, "compare-figure", regime).spawn(n_trials)]
-    tradeoff = {}
-    for variant in REGULARISED_METHODS:
-        use = [a for a in alphas if a > 0 or variant != "ice_ft"]
-        ul, rl = [], []
-        for a in use:
-            m = [evaluate(d, solve(d, variant, alpha=a, steps=steps).w) for d in draws]
-            ul.append(float(np.mean([x["unlearning_loss"] for x in m])))
-            rl.append(float(np.mean([x["remaining_loss"] for x in m])))
-        tradeoff[variant] = {"alpha": use, "unlearning_loss": ul, "remaining_loss": rl}
-    golden = float(np.mean([evaluate(d, solve(d, "golden").w)["unlearning_loss"]
-                            for d in draws]))
-    return {"gap": gap, "tradeoff": tradeoff, "golden_unlearning_loss": golden,
-            "regime": regime, "steps": steps, "seed": seed, "n_trials": n_trials}
+    return {r: {label: c["gap_to_golden"] for label, c in comparison.cells[r].items()}
+            for r in comparison.regimes}

@@ -916,11 +916,6 @@ def _mc(stat, scenario, trials, seed, *labels):
     return montecarlo.run_trials(stat, scenario, trials, seq)
 
 
-def _curve(x):
-    """Mean and standard error over the trials (axis 0)."""
-    return x.mean(0), x.std(0, ddof=1) / np.sqrt(len(x))
-
-
 def _stat_ridge_curve(batch, lams, steps):
     out = []
     for lam in lams:
@@ -948,25 +943,28 @@ def ridge_curve(lams, *, scenario=None, steps=RIDGE_STEPS, trials=200, seed=0):
     Returns
     -------
     dict
-        ``"lambda"``; ``"gap_unpenalised"``, ``"gap_penalised"``: mean of
+        ``"lambda"``; ``"gap_unpenalised"``, ``"gap_penalised"``:
+        :class:`~linunlearn.montecarlo.ConfidenceInterval` of the mean of
         ``UL(w_g(lambda)) - UL(w)`` for unpenalised fine-tuning to convergence
-        and penalised fine-tuning after ``steps`` steps; ``"untouched"``: mean
-        ``||(I - P_r) w_o(lambda)||^2``; each with ``"<key>_se"`` standard
-        errors; and ``"seed"``, ``"trials"``, ``"steps"``.
+        and penalised fine-tuning after ``steps`` steps, per ``lambda``;
+        ``"untouched"``: of ``||(I - P_r) w_o(lambda)||^2``; and ``"seed"``,
+        ``"trials"``, ``"steps"``.
 
     Examples
     --------
     >>> c = ridge_curve([0.0, 1.0], trials=10)
-    >>> bool(c["gap_unpenalised"][0] > c["gap_unpenalised"][1] > 0)
+    >>> gap = c["gap_unpenalised"].estimate
+    >>> bool(gap[0] > gap[1] > 0)
     True
     """
     lams = tuple(_check_lambda(lam) for lam in lams)
     scenario = scenario or DEFAULT_REGIMES["overlap"].scenario
-    mean, se = _curve(_mc(functools.partial(_stat_ridge_curve, lams=lams, steps=steps),
-                          scenario, trials, seed, "ridge_curve"))
+    ci = montecarlo.confidence_interval(_mc(
+        functools.partial(_stat_ridge_curve, lams=lams, steps=steps), scenario, trials,
+        seed, "ridge_curve"))
     out = {"lambda": np.array(lams), "seed": seed, "trials": trials, "steps": steps}
     for j, key in enumerate(("gap_unpenalised", "gap_penalised", "untouched")):
-        out[key], out[f"{key}_se"] = mean[:, j], se[:, j]
+        out[key] = ci[:, j]
     return out
 
 
@@ -992,23 +990,24 @@ def early_stopping_path(steps=EARLY_STEPS, *, scenario=None, trials=200, seed=0)
     Returns
     -------
     dict
-        ``"steps"``; ``"finetune"``, ``"rbm"``, ``"fbm"``: mean
-        ``UL(w_k) - UL(w_g)`` per step, each with ``"<key>_se"``; ``"seed"``,
-        ``"trials"``.
+        ``"steps"``; ``"finetune"``, ``"rbm"``, ``"fbm"``:
+        :class:`~linunlearn.montecarlo.ConfidenceInterval` of the mean
+        ``UL(w_k) - UL(w_g)`` per step; ``"seed"``, ``"trials"``.
 
     Examples
     --------
     >>> p = early_stopping_path((0, 5), trials=10)
-    >>> bool(p["finetune"][0] == p["finetune"][1] < 0)
+    >>> ft = p["finetune"].estimate
+    >>> bool(ft[0] == ft[1] < 0)
     True
     """
     steps = tuple(int(k) for k in steps)
     scenario = scenario or DEFAULT_REGIMES["overlap"].scenario
-    mean, se = _curve(_mc(functools.partial(_stat_path, steps=steps), scenario, trials,
-                          seed, "early_stopping_path"))
+    ci = montecarlo.confidence_interval(_mc(functools.partial(_stat_path, steps=steps),
+                                            scenario, trials, seed, "early_stopping_path"))
     out = {"steps": np.array(steps), "seed": seed, "trials": trials}
     for j, key in enumerate(("finetune", "rbm", "fbm")):
-        out[key], out[f"{key}_se"] = mean[j], se[j]
+        out[key] = ci[j]
     return out
 
 
@@ -1028,26 +1027,25 @@ def transition_curve(ratios, *, d_r=20, d_f=20, d_lap=20, n_f=5, sigma=0.3,
     -------
     dict
         ``"ratio"`` (the realised ``n_r / d_r``), ``"n_r"``; ``"weight_gap"``:
-        mean ``||w_ft - w_g|| / ||w_g||``; ``"ul_gap"``: mean ``UL(w_g) -
-        UL(w_ft)``; each with ``"<key>_se"``; ``"seed"``, ``"trials"``.
-        With full overlap (the default) both gaps vanish for ``n_r >= d_r``.
+        :class:`~linunlearn.montecarlo.ConfidenceInterval` of the mean
+        ``||w_ft - w_g|| / ||w_g||`` per ratio; ``"ul_gap"``: of the mean
+        ``UL(w_g) - UL(w_ft)``; ``"seed"``, ``"trials"``. With full overlap
+        (the default) both gaps vanish for ``n_r >= d_r``.
 
     Examples
     --------
     >>> t = transition_curve([0.5, 1.5], trials=10)
-    >>> bool(t["weight_gap"][0] > 0.1 and t["weight_gap"][1] < 1e-8)
+    >>> gap = t["weight_gap"].estimate
+    >>> bool(gap[0] > 0.1 and gap[1] < 1e-8)
     True
     """
-    rows = []
+    samples = []
     n_rs = [max(1, int(round(r * d_r))) for r in ratios]
     for n_r in n_rs:
         s = Scenario.overlapping(d_r, d_f, d_lap, n_r, n_f, sigma=sigma)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=Warning)  # rank-deficient X_r
-            rows.append(_curve(_mc(_stat_transition, s, trials, seed, "transition", n_r)))
-    mean = np.array([r[0] for r in rows])
-    se = np.array([r[1] for r in rows])
+            samples.append(_mc(_stat_transition, s, trials, seed, "transition", n_r))
+    ci = montecarlo.confidence_interval(np.stack(samples, axis=1))
     return {"ratio": np.array(n_rs) / d_r, "n_r": np.array(n_rs),
-            "weight_gap": mean[:, 0], "weight_gap_se": se[:, 0],
-            "ul_gap": mean[:, 1], "ul_gap_se": se[:, 1], "seed": seed,
-            "trials": trials}
+            "weight_gap": ci[:, 0], "ul_gap": ci[:, 1], "seed": seed, "trials": trials}

@@ -69,8 +69,26 @@ class ConfidenceInterval:
 
     @property
     def half_width(self):
-        """``(high - low) / 2``."""
-        return (self.high - self.low) / 2
+        """What the interval adds to and takes from the estimate: ``t * std_error``.
+
+        (Not ``(high - low) / 2``, which loses the last digits of a narrow
+        interval around a large mean.)
+        """
+        return t_quantile(self.n_trials, self.confidence) * self.std_error
+
+    def __getitem__(self, index):
+        """The intervals of some columns (every array field indexed alike).
+
+        Examples
+        --------
+        >>> ci = confidence_interval([[1.0, 5.0], [3.0, 5.0]])
+        >>> ci[1].estimate, ci[1].half_width
+        (np.float64(5.0), np.float64(0.0))
+        """
+        def take(value):
+            return value[index] if isinstance(value, np.ndarray) else value
+        return ConfidenceInterval(take(self.low), take(self.high), take(self.estimate),
+                                  take(self.std_error), self.n_trials, self.confidence)
 
     def to_dict(self):
         """JSON-ready ``{"mean", "low", "high", "std_error", "confidence"}`` (floats)."""

@@ -8,8 +8,8 @@ import pytest
 import linunlearn as lu
 from linunlearn.cli import main
 from linunlearn import realdata
-from linunlearn.compare import (Comparison, default_methods, _cell, compare,
-                                figure_data)
+from linunlearn.compare import Comparison, Timing, _cell, compare, default_methods, gaps
+from linunlearn.montecarlo import ConfidenceInterval
 from linunlearn.montecarlo import seed_sequence
 
 SMALL = {"small-distinct": lu.Scenario.distinct(10, 8, 4, 3),
@@ -28,20 +28,21 @@ def test_table_structure_and_known_cells(result):
     assert result.regimes == tuple(SMALL) and result.methods[-1] == "ce_ft[k=3]"
     assert "gap_to_golden" in result.columns and "mia_efficacy" in result.columns
     cells = result.cells["small-distinct"]
-    assert abs(cells["rbm"]["gap_to_golden"].mean) < 1e-12
-    assert abs(cells["deepclean"]["gap_to_golden"].mean) < 1e-12
-    assert cells["golden"]["gap_to_golden"].mean == 0.0
-    assert cells["finetune"]["unlearning_loss"].mean < 1e-20
-    assert cells["finetune"]["mia_efficacy"].mean == 0.0
+    assert abs(cells["rbm"]["gap_to_golden"].estimate) < 1e-12
+    assert abs(cells["deepclean"]["gap_to_golden"].estimate) < 1e-12
+    assert cells["golden"]["gap_to_golden"].estimate == 0.0
+    assert cells["finetune"]["unlearning_loss"].estimate < 1e-20
+    assert cells["finetune"]["mia_efficacy"].estimate == 0.0
     for regime in result.regimes:
         assert dict(result.stop_reasons[regime]["ga"]) == {"vanishing_gradient": 4}
         for label in result.methods:
             for column, cell in result.cells[regime][label].items():
                 assert cell.n_trials == 4
                 if column == "time_ms":  # median and minimum, no t-interval
-                    assert cell.low is None and 0 < cell.minimum <= cell.median
+                    assert isinstance(cell, Timing) and 0 < cell.minimum <= cell.median
                     continue
-                assert 0 <= cell.low <= cell.mean <= cell.high and cell.median is None
+                assert isinstance(cell, ConfidenceInterval)
+                assert 0 <= cell.low <= cell.estimate <= cell.high
                 if column == "mia_efficacy":
                     assert cell.high <= 1.0
 
@@ -49,14 +50,15 @@ def test_table_structure_and_known_cells(result):
 def test_intervals_are_clipped_to_the_metric_range_and_time_is_a_median():
     # A share near 1 with a little spread: the t-interval crosses 1.
     cell = _cell([1.0, 1.0, 1.0, 0.9], "mia_efficacy", 0.95)
-    assert cell.high == 1.0 and cell.low < cell.mean < 1.0
+    assert cell.high == 1.0 and cell.low < cell.estimate < 1.0
     cell = _cell([1e-18, 0.0, 2e-18, 0.0], "gap_to_golden", 0.95)
     assert cell.low == 0.0
     # A skewed run time: mean 26.5, median 2.5, minimum 1; never a negative bound.
     cell = _cell([3.0, 1.0, 2.0, 100.0], "time_ms", 0.95)
     assert (cell.median, cell.minimum, cell.mean) == (2.5, 1.0, 26.5)
-    assert cell.low is None and cell.high is None
-    assert _cell([5.0], "unlearning_loss", 0.95) == lu.compare.Cell(5.0)
+    assert cell.to_dict()["low"] is None and cell.to_dict()["high"] is None
+    one = _cell([5.0], "unlearning_loss", 0.95)
+    assert (one.estimate, one.low, one.high, one.n_trials) == (5.0, None, None, 1)
 
 
 def test_same_seed_same_table(result):
@@ -66,17 +68,17 @@ def test_same_seed_same_table(result):
         for label in result.methods:
             for c in result.columns:
                 if c != "time_ms":
-                    assert (again.cells[regime][label][c].mean
-                            == result.cells[regime][label][c].mean)
-    assert (other.cells["small-overlap"]["golden"]["unlearning_loss"].mean
-            != result.cells["small-overlap"]["golden"]["unlearning_loss"].mean)
+                    assert (again.cells[regime][label][c].estimate
+                            == result.cells[regime][label][c].estimate)
+    assert (other.cells["small-overlap"]["golden"]["unlearning_loss"].estimate
+            != result.cells["small-overlap"]["golden"]["unlearning_loss"].estimate)
 
 
 def test_salun_random_labels_come_from_the_trial_streams():
     a = compare(SMALL, methods=["salun"], n_trials=2, seed=3)
     b = compare(SMALL, methods=["salun", "golden"], n_trials=2, seed=3)
-    assert (a.cells["small-overlap"]["salun"]["unlearning_loss"].mean
-            == b.cells["small-overlap"]["salun"]["unlearning_loss"].mean)
+    assert (a.cells["small-overlap"]["salun"]["unlearning_loss"].estimate
+            == b.cells["small-overlap"]["salun"]["unlearning_loss"].estimate)
 
 
 def test_warm_up_does_not_advance_the_trial_generator():
@@ -89,7 +91,7 @@ def test_warm_up_does_not_advance_the_trial_generator():
         data = SMALL["small-overlap"].sample(rng=np.random.default_rng(data_seed))
         w = lu.solve(data, "salun", rng=np.random.default_rng(method_seed)).w
         ul.append(lu.evaluate(data, w)["unlearning_loss"])
-    assert res.cells["small-overlap"]["salun"]["unlearning_loss"].mean == np.mean(ul)
+    assert res.cells["small-overlap"]["salun"]["unlearning_loss"].estimate == np.mean(ul)
 
 
 def test_formats(result):
@@ -133,13 +135,13 @@ def test_every_default_method_on_multi_output_real_data():
     assert "k=10 outputs" in res.descriptions["data"]
     for label in res.methods:
         for column, cell in res.cells["data"][label].items():
-            assert np.isfinite(cell.mean), (label, column)
+            assert np.isfinite(cell.mean if column == "time_ms" else cell.estimate), (label, column)
     cells = res.cells["data"]
     # known answers that hold on any data: golden has no gap, finetune forgets
     # nothing of an interpolated D_f, minnorm_og is golden
-    assert cells["golden"]["gap_to_golden"].mean == 0.0
-    assert cells["finetune"]["unlearning_loss"].mean < 1e-15
-    assert cells["minnorm_og"]["gap_to_golden"].mean < 1e-10
+    assert cells["golden"]["gap_to_golden"].estimate == 0.0
+    assert cells["finetune"]["unlearning_loss"].estimate < 1e-15
+    assert cells["minnorm_og"]["gap_to_golden"].estimate < 1e-10
 
 
 def test_default_methods_cover_every_unlearning_method():
@@ -166,16 +168,13 @@ def test_validation(kwargs, error, match):
         compare(**kwargs)
 
 
-def test_figure_data(result):
-    d = figure_data(result, regime="overlap", alphas=(0.0, 0.1, 1.0), steps=3,
-                    n_trials=2, seed=0)
-    assert set(d["gap"]) == set(SMALL)
-    assert d["gap"]["small-distinct"]["golden"][0] == 0.0
-    assert d["tradeoff"]["ice_ft"]["alpha"] == [0.1, 1.0]
-    ce = d["tradeoff"]["ce_ft"]
-    assert np.all(np.diff(ce["unlearning_loss"]) > 0)  # UL grows with the weight
-    assert np.all(np.diff(ce["remaining_loss"]) > 0)   # at a cost in RL
-    assert ce["remaining_loss"][0] < 1e-20             # alpha = 0: fine-tuning
+def test_gaps_are_the_gap_column(result):
+    g = gaps(result)
+    assert set(g) == set(SMALL)
+    assert g["small-distinct"]["golden"].estimate == 0.0
+    for regime in SMALL:
+        for label in result.methods:
+            assert g[regime][label] is result.cells[regime][label]["gap_to_golden"]
 
 
 def test_import_does_not_load_matplotlib():

@@ -1,39 +1,73 @@
-"""The tutorial and the exercises run: every `>>>` example is a doctest."""
+"""The documents run: every `>>>` example is a doctest, every `# file:` block a file it uses."""
 
 import doctest
 import os
+import sys
 
 import pytest
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
+RUN = ["tutorial.md", "exercises.md", "extending.md"]
 
 
-@pytest.mark.parametrize("name", ["tutorial.md", "exercises.md"])
-def test_doc_examples_run(name):
-    result = doctest.testfile(os.path.join(DOCS, name), module_relative=False,
-                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
-                              report=True, verbose=False)
+def file_blocks(text):
+    """``{name: source}`` of the fenced blocks whose first line is ``# file: NAME``."""
+    out = {}
+    for block in text.split("```python\n")[1:]:
+        body = block.split("```", 1)[0]
+        first, _, rest = body.partition("\n")
+        if first.startswith("# file: "):
+            out[first.removeprefix("# file: ").strip()] = rest
+    return out
+
+
+@pytest.mark.parametrize("name", RUN)
+def test_doc_examples_run(name, tmp_path, monkeypatch):
+    with open(os.path.join(DOCS, name)) as fh:
+        text = fh.read()
+    # the files the document shows are saved in the folder it runs in
+    for file, source in file_blocks(text).items():
+        (tmp_path / file).write_text(source)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import linunlearn as lu
+    from linunlearn import claims, figures
+    before = (set(claims.CLAIMS), lu.available_methods(), set(figures.FIGURES))
+    modules = set(sys.modules)
+    try:
+        result = doctest.testfile(os.path.join(DOCS, name), module_relative=False,
+                                  optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+                                  report=True, verbose=False)
+    finally:
+        for module in set(sys.modules) - modules:  # the document's own files
+            if module.startswith("my_"):
+                del sys.modules[module]
     assert result.attempted >= 10
     assert result.failed == 0, f"{result.failed} example(s) of {name} failed"
+    # what a document declares, it removes again
+    assert (set(claims.CLAIMS), lu.available_methods(), set(figures.FIGURES)) == before
 
 
-def test_every_code_block_is_a_doctest():
-    """A ```python block without `>>>` would not be run; forbid it."""
-    for name in ("tutorial.md", "exercises.md"):
+def test_every_code_block_is_a_doctest_or_a_file():
+    """A ```python block without `>>>` would not be run, unless it is a file the text uses."""
+    for name in RUN:
         with open(os.path.join(DOCS, name)) as fh:
             blocks = fh.read().split("```python")[1:]
         for block in blocks:
-            assert block.lstrip().startswith(">>>"), block[:60]
+            body = block.lstrip()
+            assert body.startswith(">>>") or body.startswith("# file: "), block[:60]
 
 
 def test_docs_point_only_at_files_in_the_repository():
     """Every file the lesson names (``figures/x.pdf``, ``proofs/C2.md``) exists here."""
     import re
     root = os.path.dirname(DOCS)
-    for name in ("tutorial.md", "exercises.md"):
+    for name in RUN:
         with open(os.path.join(DOCS, name)) as fh:
             text = fh.read()
-        paths = set(re.findall(r"[\w./-]+\.(?:md|pdf|png|py)\b", text))
+        shown = set(file_blocks(text))
+        paths = {p for p in re.findall(r"[\w./-]+\.(?:md|pdf|png|py)\b", text)
+                 if not p.startswith(".")}  # "..." stands for a folder in an output
         assert paths, name
-        for path in paths:
+        for path in paths - shown:
             assert os.path.exists(os.path.join(root, path)), (name, path)

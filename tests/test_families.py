@@ -335,13 +335,16 @@ def test_cli_help_names_every_family(capsys):
 
 def test_figure_data():
     c = families.ridge_curve([0.0, 0.01, 1.0], trials=20)
-    assert c["gap_penalised"].shape == (3,) and c["seed"] == 0
-    assert c["gap_penalised"][0] == pytest.approx(c["gap_unpenalised"][0])  # lam = 0
-    assert c["untouched"][0] > c["untouched"][2]
+    pen, unpen = c["gap_penalised"], c["gap_unpenalised"]
+    assert pen.estimate.shape == (3,) and c["seed"] == 0 and pen.n_trials == 20
+    assert pen.estimate[0] == pytest.approx(unpen.estimate[0])  # lam = 0
+    assert np.all(pen.low <= pen.estimate) and np.all(pen.estimate <= pen.high)
+    assert c["untouched"].estimate[0] > c["untouched"].estimate[2]
     p = families.early_stopping_path((0, 2, 10), trials=20)
-    assert np.all(np.diff(p["finetune"]) == 0)  # the path does not move
+    assert np.all(np.diff(p["finetune"].estimate) == 0)  # the path does not move
     t = families.transition_curve([0.5, 0.9, 1.5, 2.0], trials=20)
-    assert np.all(t["weight_gap"][:2] > 0.05) and np.all(t["weight_gap"][2:] < 1e-8)
+    gap = t["weight_gap"].estimate
+    assert np.all(gap[:2] > 0.05) and np.all(gap[2:] < 1e-8)
 
 
 @pytest.mark.parametrize("call, message", [

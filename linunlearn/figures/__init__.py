@@ -75,6 +75,7 @@ draw_geometry            draws ``geometry``                            draw
 STYLE                    matplotlib settings of every figure           draw
 style_context            ``matplotlib.rc_context(STYLE)``              draw
 method_style             colour, marker and label of a method          draw
+new_figure               an empty Figure on the Agg canvas (no pyplot) draw
 VERDICT_COLOURS          colour of each verdict of a claim map         draw
 GEOMETRY_COLOURS         colours of ``geometry``'s plane and line      draw
 THEORY_STYLE             line style of exact (theory) curves           draw
@@ -103,11 +104,11 @@ Examples
 
 import hashlib
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 
 from .. import __version__
+from ..progress import Progress
 from .._validation import check_int
 from . import data, draw
 from .data import (FLAT_TEACHER, GEOMETRY_EXAMPLE, ClaimMap, Geometry, MethodGaps,
@@ -118,7 +119,7 @@ from .data import (FLAT_TEACHER, GEOMETRY_EXAMPLE, ClaimMap, Geometry, MethodGap
 from .draw import (COLUMN, FULL, GEOMETRY_COLOURS, STYLE, THEORY_STYLE,
                    VERDICT_COLOURS, draw_claim_map, draw_geometry, draw_method_gaps,
                    draw_regime_gaps, draw_sweep, draw_tradeoff, draw_training_curves,
-                   method_style, style_context)
+                   method_style, new_figure, style_context)
 
 __all__ = ["FIGURES", "FigureSpec", "register_figure", "unregister_figure",
            "render", "save", "write_figures", "WriteResult", "MANIFEST",
@@ -312,23 +313,6 @@ def save(fig, stem, *, name, seed, quick):
     return paths
 
 
-class _Bar:
-    """A text progress bar on stderr (terminals only)."""
-
-    def __init__(self, label, enabled):
-        self.label = label
-        self.enabled = enabled and sys.stderr.isatty()
-
-    def __call__(self, done, total):
-        if self.enabled:
-            filled = int(30 * done / total)
-            sys.stderr.write(f"\r{self.label:<16} [{'#' * filled}{'.' * (30 - filled)}]"
-                             f" {done}/{total}")
-            if done == total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
 def _write_manifest(out_dir):
     present = [n for n in FIGURES
                if all(os.path.exists(os.path.join(out_dir, f"{n}.{ext}"))
@@ -401,8 +385,9 @@ def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=F
         start = time.perf_counter()
         # Many small solves, which BLAS threads only slow down (measured: see
         # the notes); one thread also takes the thread count out of round-off.
-        with threadpool_limits(limits=1, user_api="blas"):
-            data = spec.compute(seed, quick=quick, progress=_Bar(n, progress))
+        with threadpool_limits(limits=1, user_api="blas"), \
+                Progress(None, n, enabled=progress) as bar:
+            data = spec.compute(seed, quick=quick, progress=bar)
         fig = render(n, data)
         written[n] = save(fig, os.path.join(out_dir, n), name=n, seed=seed,
                           quick=quick)

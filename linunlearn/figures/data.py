@@ -49,7 +49,7 @@ import numpy as np
 from .. import claims, families, montecarlo, regimes
 from ..checks import ZERO_ATOL
 from .._validation import check_int
-from ..metrics import evaluate
+from ..metrics import evaluate, squared_loss
 from ..simulate import gradient_descent
 from ..solutions import (PAPER_METHODS, available_methods, closed_form, mask_for,
                          solve)
@@ -499,13 +499,10 @@ class Tradeoff:
 def _mean_half(x):
     """Mean over the last axis (draws) and the half-width of its confidence interval.
 
-    The interval is :func:`linunlearn.montecarlo.confidence_interval`'s; its
-    half-width is taken as ``t_quantile * std_error`` (what the interval adds
-    to and takes from the mean), not as ``(high - low) / 2``, which loses the
-    last digits of a narrow interval around a large mean.
+    The interval is :func:`linunlearn.montecarlo.confidence_interval`'s.
     """
     e = montecarlo.confidence_interval(np.moveaxis(x, -1, 0))
-    return e.estimate, montecarlo.t_quantile(e.n_trials, e.confidence) * e.std_error
+    return e.estimate, e.half_width
 
 
 def compute_tradeoff(seed=0, *, quick=False, progress=None):
@@ -537,8 +534,8 @@ def compute_tradeoff(seed=0, *, quick=False, progress=None):
     golden, finetune = np.empty(n_draws), np.empty(n_draws)
 
     def losses(data, w):
-        return (float(np.mean((data.X_r @ w - data.y_r) ** 2)),
-                float(np.mean((data.X_f @ w - data.y_f) ** 2)))
+        return (float(squared_loss(data.X_r, data.y_r, w)),
+                float(squared_loss(data.X_f, data.y_f, w)))
 
     for t, child in enumerate(children):
         data = scenario.sample(rng=np.random.default_rng(child))
@@ -568,7 +565,7 @@ def compute_tradeoff(seed=0, *, quick=False, progress=None):
 
 @dataclass(frozen=True)
 class MethodGaps:
-    """Data of the ``method_gaps`` figure: :func:`linunlearn.compare.figure_data`'s gaps.
+    """Data of the ``method_gaps`` figure: :func:`linunlearn.compare.gaps` of every regime.
 
     Attributes
     ----------
@@ -610,19 +607,18 @@ def compute_method_gaps(seed=0, *, quick=False, progress=None):
     from .. import compare
     seed = check_int(seed, "seed", minimum=0)
     n_trials = 3 if quick else 200
-    regimes = compare.DEFAULT_COMPARE_REGIMES
+    names = compare.DEFAULT_COMPARE_REGIMES
     gaps, descriptions = {}, []
-    for i, regime in enumerate(regimes):
+    for i, regime in enumerate(names):
         result = compare.compare([regime], n_trials=n_trials, seed=seed,
                                  confidence=montecarlo.CONFIDENCE)
-        # no trade-off curves here (alphas=()): the ``tradeoff`` figure has them
-        gaps.update(compare.figure_data(result, regime=regime, alphas=(),
-                                        n_trials=2, seed=seed)["gap"])
+        gaps.update(compare.gaps(result))
         descriptions.append(result.descriptions[regime])
-        _report(progress, i + 1, len(regimes))
-    methods = tuple(gaps[regimes[0]])
-    cells = np.array([[gaps[r][m] for m in methods] for r in regimes], float)
-    return MethodGaps(tuple(regimes), tuple(descriptions), methods, cells[..., 0],
+        _report(progress, i + 1, len(names))
+    methods = tuple(gaps[names[0]])
+    cells = np.array([[(gaps[r][m].estimate, gaps[r][m].low, gaps[r][m].high)
+                       for m in methods] for r in names], float)
+    return MethodGaps(tuple(names), tuple(descriptions), methods, cells[..., 0],
                       cells[..., 1], cells[..., 2], n_trials, result.confidence, seed)
 
 
@@ -705,9 +701,6 @@ def compute_regime_gaps(seed=0, *, quick=False, progress=None):
     """
     seed = check_int(seed, "seed", minimum=0)
     trials = 10 if quick else 1000
-    # the regime functions return means and standard errors: intervals are
-    # confidence_interval's, mean +- t_quantile * std_error
-    z = montecarlo.t_quantile(trials)
     lambdas = (0.0, 1e-2, 1.0) if quick else (0.0, *np.logspace(-4, 2, 13))
     steps = (0, 5, 50) if quick else (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
     ratios = (0.5, 1.0, 1.5) if quick else tuple(np.arange(2, 41, 2) / 20)
@@ -725,11 +718,12 @@ def compute_regime_gaps(seed=0, *, quick=False, progress=None):
     methods = ("finetune", "rbm", "fbm")
     setting = "d_r=60, d_f=40, d_lap=16, n_r=30, n_f=15; " + FLAT_TEACHER
     return RegimeGaps(
-        ridge["lambda"], ridge["gap_unpenalised"], ridge["gap_penalised"],
-        z * ridge["gap_unpenalised_se"], z * ridge["gap_penalised_se"],
-        ridge["steps"], path["steps"], {m: -path[m] for m in methods},
-        {m: z * path[f"{m}_se"] for m in methods}, transition["ratio"],
-        transition["ul_gap"], z * transition["ul_gap_se"],
+        ridge["lambda"], ridge["gap_unpenalised"].estimate,
+        ridge["gap_penalised"].estimate, ridge["gap_unpenalised"].half_width,
+        ridge["gap_penalised"].half_width, ridge["steps"], path["steps"],
+        {m: -path[m].estimate for m in methods},
+        {m: path[m].half_width for m in methods}, transition["ratio"],
+        transition["ul_gap"].estimate, transition["ul_gap"].half_width,
         (d - t["n_f"]) / t["d_r"],
         (setting, setting, f"d_r=d_f=d_lap={t['d_r']}, n_f={t['n_f']}, "
                            f"sigma={t['sigma']:g}; default random teacher"),

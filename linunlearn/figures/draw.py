@@ -48,7 +48,7 @@ from .. import montecarlo
 from ..solutions import available_methods, method_spec
 from .data import FLAT_TEACHER
 
-__all__ = ["STYLE", "style_context", "method_style", "VERDICT_COLOURS",
+__all__ = ["STYLE", "style_context", "method_style", "new_figure", "VERDICT_COLOURS",
            "GEOMETRY_COLOURS", "THEORY_STYLE", "COLUMN", "FULL",
            "draw_training_curves", "draw_sweep", "draw_claim_map", "draw_tradeoff",
            "draw_method_gaps", "draw_regime_gaps", "draw_geometry"]
@@ -179,7 +179,7 @@ def draw_training_curves(data):
     """Two rows (cases) by two columns (pretraining, unlearning)."""
     from matplotlib.lines import Line2D
     data = _tidy(data)
-    fig = _new_figure(FULL, 4.6)
+    fig = new_figure(FULL, 4.6)
     axes = fig.subplots(2, 2, sharey="row", gridspec_kw=dict(width_ratios=(1, 1.35)))
     g, ft = method_style("golden")["color"], method_style("finetune")["color"]
     pre = method_style("pretrained")["color"]
@@ -275,7 +275,7 @@ def draw_sweep(data):
     """Two panels: unlearning loss and remaining test loss against the ratio."""
     from matplotlib.lines import Line2D
     data = _tidy(data)
-    fig = _new_figure(FULL, 3.0)
+    fig = new_figure(FULL, 3.0)
     axes = fig.subplots(1, 2)
     titles = ("(a) forgetting: higher is more forgotten",
               "(b) remaining performance: lower is better")
@@ -337,7 +337,7 @@ def draw_claim_map(data):
     data = _tidy(data)
     n = len(data.checks)
     rows = (n + 1) // 2
-    fig = _new_figure(FULL, 2.45 * rows + 0.75)
+    fig = new_figure(FULL, 2.45 * rows + 0.75)
     axes = np.atleast_1d(fig.subplots(rows, 2, sharex=True, sharey=True)).ravel()
     order = ("holds", "fails", "inconclusive", "n/a")
     cmap = ListedColormap([VERDICT_COLOURS[v] for v in order])
@@ -419,7 +419,7 @@ def draw_tradeoff(data):
     from matplotlib import colormaps
     from matplotlib.lines import Line2D
     data = _tidy(data)
-    fig = _new_figure(FULL, 3.1)
+    fig = new_figure(FULL, 3.1)
     axes = fig.subplots(1, 2, sharey=True)
     bars = dict(linestyle="none", elinewidth=0.5, capsize=0, alpha=0.45)
 
@@ -506,7 +506,7 @@ def draw_method_gaps(data):
     """One panel per regime: a lollipop per method, mean gap with its interval."""
     data = _tidy(data)
     n = len(data.methods)
-    fig = _new_figure(FULL, 0.17 * n + 1.4)
+    fig = new_figure(FULL, 0.17 * n + 1.4)
     axes = fig.subplots(1, len(data.regimes), sharey=True)
     y = np.arange(n)[::-1]
     for r, ax in enumerate(np.atleast_1d(axes)):
@@ -548,7 +548,7 @@ def draw_method_gaps(data):
 def draw_regime_gaps(data):
     """Three panels: gap against lambda, against steps, against n_r / d_r."""
     data = _tidy(data)
-    fig = _new_figure(FULL, 3.0)
+    fig = new_figure(FULL, 3.0)
     axes = fig.subplots(1, 3)
     ft = method_style("finetune")
 
@@ -613,7 +613,7 @@ def draw_geometry(data):
     """A 3-D view: the plane of models fitting ``D_r``, the row space, the models."""
     from mpl_toolkits.mplot3d.art3d import Poly3DCollection
     data = _tidy(data)
-    fig = _new_figure(COLUMN, 3.5)
+    fig = new_figure(COLUMN, 3.5)
     ax = fig.add_subplot(projection="3d", computed_zorder=False)
     p = data.points
     w_o, w_g, w_rbm = p["pretrained"], p["golden"], p["rbm"]
@@ -663,8 +663,11 @@ def draw_geometry(data):
     return fig
 
 
-def _new_figure(width, height):
-    """An empty Figure of ``width`` by ``height`` inches on the Agg canvas (no pyplot)."""
+def new_figure(width, height):
+    """An empty Figure of ``width`` by ``height`` inches on the Agg canvas (no pyplot).
+
+    What every drawing function starts from: no global backend is changed.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     fig = Figure(figsize=(width, height))

@@ -150,7 +150,7 @@ def test_method_gaps(quick):
     direct = compare.compare(["overlap"], methods=[("rbm", "rbm", {})], n_trials=3,
                              seed=0, confidence=data.confidence)
     assert data.mean[row["overlap"], col["rbm"]] == \
-        direct.cells["overlap"]["rbm"]["gap_to_golden"].mean
+        direct.cells["overlap"]["rbm"]["gap_to_golden"].estimate
     assert data.n_trials == 3 and data.seed == 0
 
 
