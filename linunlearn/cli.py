@@ -12,10 +12,11 @@ import zipfile
 
 import numpy as np
 
+from .regimes import BASE
+
 
 #: The scenario options of ``linunlearn solve`` and their defaults.
-_SCENARIO_DEFAULTS = {"d_r": 60, "d_f": 40, "d_lap": 16, "n_r": 30, "n_f": 15,
-                      "sigma": 0.0, "teacher": "shared"}
+_SCENARIO_DEFAULTS = {**BASE, "sigma": 0.0, "teacher": "shared"}
 
 #: Arrays an ``--data`` file may hold.
 _DATA_KEYS = ("X_r", "y_r", "X_f", "y_f", "X_test_r", "y_test_r", "X_test_f", "y_test_f")
@@ -63,12 +64,12 @@ def _seed(text):
 
 
 def _scenario_arguments(parser):
-    group = parser.add_argument_group("scenario (defaults: the 40%% overlap regime)")
-    group.add_argument("--d-r", type=int, help="remaining support size (60)")
-    group.add_argument("--d-f", type=int, help="forgetting support size (40)")
-    group.add_argument("--d-lap", type=int, help="overlapping features (16)")
-    group.add_argument("--n-r", type=int, help="remaining samples (30)")
-    group.add_argument("--n-f", type=int, help="forgetting samples (15)")
+    group = parser.add_argument_group("scenario (defaults: the 40% overlap regime)")
+    for flag, what in (("d_r", "remaining support size"), ("d_f", "forgetting support size"),
+                       ("d_lap", "overlapping features"), ("n_r", "remaining samples"),
+                       ("n_f", "forgetting samples")):
+        group.add_argument(f"--{flag.replace('_', '-')}", type=int,
+                           help=f"{what} ({BASE[flag]})")
     group.add_argument("--sigma", type=float, help="label noise (0)")
     group.add_argument("--teacher", choices=("shared", "separate"),
                        help="one teacher, or one per set (shared)")

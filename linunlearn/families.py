@@ -583,7 +583,7 @@ def stat_noise_term(batch, models=None):
     rows_r = batch.rows[1]
     noisy = _ul(batch, rows_r.pinv(batch.y_r))
     w_clean = rows_r.pinv(clean_r)
-    clean = np.mean((mv(batch.X_f, w_clean) - clean_f) ** 2, axis=-1)
+    clean = squared_loss(batch.X_f, clean_f, w_clean)
     return noisy - clean
 
 

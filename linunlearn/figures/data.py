@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import claims, families, montecarlo, regimes
+from ..regimes import BASE
 from ..checks import ZERO_ATOL
 from .._validation import check_int
 from ..metrics import evaluate, squared_loss
@@ -62,14 +63,14 @@ __all__ = ["TrainingCurves", "TrainingCase", "Sweep", "ClaimMap", "Tradeoff",
            "compute_geometry"]
 
 
-def _flat_scenario(d_r, d_f, d_lap, n_r, n_f):
-    """:func:`linunlearn.regimes.flat_scenario` of these sizes (noiseless, flat teacher).
+def _flat_scenario(**changes):
+    """:func:`linunlearn.regimes.flat_scenario`: the base sizes, noiseless, flat teacher.
 
     Every block then carries a share of ``||w*||^2 = 1`` proportional to its
     size, so that sweeps over ``d_lap`` or ``n_r`` change one thing at a time
     (the default random teacher would be redrawn at every point).
     """
-    return regimes.flat_scenario(d_r=d_r, d_f=d_f, d_lap=d_lap, n_r=n_r, n_f=n_f)
+    return regimes.flat_scenario(**changes)
 
 
 def _theory_args(scenario):
@@ -174,7 +175,7 @@ def compute_training_curves(seed=0, *, quick=False, progress=None):
     cases = []
     total = n_draws * len(_TRAINING_CASES)
     for i, (name, d_lap, description) in enumerate(_TRAINING_CASES):
-        scenario = _flat_scenario(60, 40, d_lap, 30, 15)
+        scenario = _flat_scenario(d_lap=d_lap)
         children = montecarlo.seed_sequence(seed, "training_curves", name).spawn(n_draws)
         runs = {"pre": [], "ft": [], "golden": []}
         for t, child in enumerate(children):
@@ -303,7 +304,7 @@ def compute_overlap_sweep(seed=0, *, quick=False, progress=None):
     """
     seed = check_int(seed, "seed", minimum=0)
     x = (0.0, 0.5, 1.0) if quick else tuple(np.round(np.linspace(0, 1, 11), 2))
-    scenarios = [_flat_scenario(60, 40, int(round(r * 40)), 30, 15) for r in x]
+    scenarios = [_flat_scenario(d_lap=int(round(r * BASE['d_f']))) for r in x]
     return _sweep("overlap_sweep", "overlap ratio $d_{lap} / d_f$", x, scenarios,
                   40 if quick else 1000, seed, progress,
                   "d_r=60, d_f=40, n_r=30, n_f=15, d_lap = ratio * d_f")
@@ -318,7 +319,7 @@ def compute_sample_sweep(seed=0, *, quick=False, progress=None):
     """
     seed = check_int(seed, "seed", minimum=0)
     x = (0.2, 0.5, 0.8) if quick else tuple(np.round(np.linspace(0.1, 0.9, 9), 2))
-    scenarios = [_flat_scenario(60, 40, 16, int(round(r * 60)), 15) for r in x]
+    scenarios = [_flat_scenario(n_r=int(round(r * BASE['d_r']))) for r in x]
     return _sweep("sample_sweep", "sample ratio $n_r / d_r$", x, scenarios,
                   40 if quick else 1000, seed, progress,
                   "d_r=60, d_f=40, d_lap=16, n_f=15, n_r = ratio * d_r")
@@ -526,7 +527,7 @@ def compute_tradeoff(seed=0, *, quick=False, progress=None):
     budgets = (5, None) if quick else (1, 5, 20, 100, None)
     n_draws = 3 if quick else 100
     steps = 5
-    scenario = _flat_scenario(60, 40, 16, 30, 15)
+    scenario = _flat_scenario()
     children = montecarlo.seed_sequence(seed, "tradeoff").spawn(n_draws)
     shape = (len(_REGULARISED), len(alphas), n_draws)
     rl, ul = np.empty(shape), np.empty(shape)
@@ -704,7 +705,7 @@ def compute_regime_gaps(seed=0, *, quick=False, progress=None):
     lambdas = (0.0, 1e-2, 1.0) if quick else (0.0, *np.logspace(-4, 2, 13))
     steps = (0, 5, 50) if quick else (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
     ratios = (0.5, 1.0, 1.5) if quick else tuple(np.arange(2, 41, 2) / 20)
-    scenario = _flat_scenario(60, 40, 16, 30, 15)
+    scenario = _flat_scenario()
     ridge = families.ridge_curve(lambdas, scenario=scenario, trials=trials, seed=seed)
     _report(progress, 1, 3)
     path = families.early_stopping_path(steps, scenario=scenario, trials=trials,
