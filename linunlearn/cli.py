@@ -192,7 +192,9 @@ def _cmd_verify(args):
     if args.family is not None and (args.claims or args.regimes):
         raise ValueError("--family runs a whole family: it cannot be combined with "
                          "--claims or --regimes")
+    methods = dict(_user_method(spec) for spec in args.method or ())
     report = verifier.verify(claims=args.claims, regimes=args.regimes, family=args.family,
+                             methods=methods or None,
                              precision=0.05 if args.precision is None else args.precision,
                              seed=args.seed, workers=args.workers, trials=args.trials,
                              disparity_map=not args.no_map, progress=not args.quiet)
@@ -201,7 +203,37 @@ def _cmd_verify(args):
         with open(args.json, "w") as fh:
             json.dump(report.to_dict(), fh, indent=2)
         print(f"evidence written to {args.json}")
-    return 1 if report.failed_expected else 0
+    return report.exit_code
+
+
+def _user_method(spec):
+    """``NAME=module:function`` or ``NAME=path/to/file.py:function``: a user's model."""
+    import importlib
+    import importlib.util
+    name, sep, target = spec.partition("=")
+    where, colon, function = target.rpartition(":")
+    if not (sep and colon and name and where and function):
+        raise ValueError(f"--method {spec}: expected NAME=module:function or "
+                         f"NAME=file.py:function")
+    if where.endswith(".py"):
+        if not os.path.isfile(where):
+            raise ValueError(f"--method {spec}: no such Python file {where}")
+        module_name = os.path.splitext(os.path.basename(where))[0]
+        loaded = sys.modules.get(module_name)
+        if loaded is None or not os.path.samefile(getattr(loaded, "__file__", ""), where):
+            loader = importlib.util.spec_from_file_location(module_name, where)
+            loaded = importlib.util.module_from_spec(loader)
+            sys.modules[module_name] = loaded
+            loader.loader.exec_module(loaded)
+    else:
+        try:
+            loaded = importlib.import_module(where)
+        except ModuleNotFoundError as exc:
+            raise ValueError(f"--method {spec}: {exc}") from None
+    fn = getattr(loaded, function, None)
+    if not callable(fn):
+        raise ValueError(f"--method {spec}: {where} has no function {function!r}")
+    return name, fn
 
 
 def _cmd_compare(args):
@@ -298,6 +330,11 @@ def build_parser():
     p.add_argument("--json", metavar="PATH", help="write the full evidence here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _import_argument(p)
+    p.add_argument("--method", action="append", metavar="NAME=MODULE:FUNCTION",
+                   help="check your own implementation: replace the model NAME "
+                        "(pretrained, finetune, golden, rbm, fbm, projection) by "
+                        "FUNCTION(data) -> weights, from a module or a file.py "
+                        "(repeatable)")
     p.add_argument("--regime", dest="renamed_regime", help=argparse.SUPPRESS)
     p.add_argument("--family", metavar="NAME",
                    help="re-run the claims in a family of regimes beyond the paper: "

@@ -1,6 +1,7 @@
 """Losses and unlearning metrics (docs/theory.md, section 3).
 
 squared_loss    ``(1/n) ||X w - y||^2`` (summed over outputs), on stacks of problems
+population_loss the exact population loss of generated data (remaining or forgetting)
 evaluate        every metric of weights on a Dataset (floats) or a DatasetBatch (arrays)
 average_gap     mean absolute metric difference to a reference (the golden model)
 mia_efficacy    share of targets a calibrated loss-threshold attack calls non-members
@@ -32,10 +33,10 @@ and are absent without them.
 import numpy as np
 
 from ._linalg import mv
-from ._validation import as_array
+from ._validation import as_array, check_option
 from .scenarios import Dataset, DatasetBatch
 
-__all__ = ["squared_loss", "evaluate", "average_gap", "mia_efficacy", "METRICS",
+__all__ = ["squared_loss", "population_loss", "evaluate", "average_gap", "mia_efficacy", "METRICS",
            "MIA_RTOL"]
 
 #: Every metric :func:`evaluate` can report, in table order.
@@ -108,6 +109,41 @@ def _attack_loss(X, y, w):
     r = mv(X, w) - y
     size = np.abs(y) + np.linalg.norm(X, axis=-1) * np.linalg.norm(w, axis=-1)[..., None]
     return np.where(np.abs(r) <= MIA_RTOL * size, 0.0, r) ** 2
+
+
+def population_loss(data, w, which="forgetting"):
+    """The exact population loss of ``w`` on one distribution of generated data.
+
+    ``E (x^T w - y)^2 = sum_{j in S} s_j^2 (w - w*)_j^2 + sigma^2`` over a
+    fresh draw ``(x, y)`` of the remaining or forgetting distribution
+    (Gaussian features with scales ``s`` on the support ``S``).
+
+    Parameters
+    ----------
+    data : Dataset or DatasetBatch
+        With a population model (``data.has_population``).
+    w : ndarray of shape (d,) or (trials, d)
+    which : {"remaining", "forgetting"}
+
+    Returns
+    -------
+    ndarray of shape () or (trials,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linunlearn import Scenario
+    >>> data = Scenario.distinct(2, 2, 1, 1, w_star=np.ones(4)).sample(rng=0)
+    >>> float(population_loss(data, np.zeros(4))), float(population_loss(data, np.ones(4)))
+    (2.0, 0.0)
+    """
+    check_option(which, "which", ("remaining", "forgetting"))
+    if not data.has_population:
+        raise ValueError("population_loss needs generated data (a scale, teachers "
+                         "and sigma): use the losses on held-out sets instead")
+    if which == "remaining":
+        return _population(data, w, data.support_r, data.w_r_star)
+    return _population(data, w, data.support_f, data.w_f_star)
 
 
 def _population(data, w, support, w_star):

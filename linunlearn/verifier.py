@@ -14,13 +14,15 @@ disproved), ``"inconclusive"`` otherwise (also when the claim's premise does
 not apply to the regime: its single check ``"<key>.premise"`` says why).
 """
 
+import functools
 import time
 from dataclasses import asdict, dataclass, field, replace
 
 from . import montecarlo
 from ._validation import check_float, check_int
-from .checks import CheckResult, combine
-from .claims import CLAIMS, PREMISE, Claim, Entry
+from .checks import FAMILY_ALPHA, CheckResult, combine, settle
+from .claims import (CLAIMS, EXPECTED, GD_RTOL, GD_TRIALS, PREMISE, Claim, Entry,
+                     UserModels, trained_twin)
 from .families import FAMILIES
 from .progress import Progress
 from .regimes import DEFAULT_REGIMES, Regime, map_regimes
@@ -30,6 +32,9 @@ __all__ = ["verify", "check_claim", "entries", "run", "ClaimResult", "Report", "
 
 #: How a claim's statement says that a check was left out for lack of an exact value.
 MC_ONLY = "Monte-Carlo-only"
+
+#: The models the claims are about (what ``methods=`` may replace).
+MODEL_NAMES = ("pretrained", "finetune", "golden", "rbm", "fbm", "projection")
 
 
 @dataclass(frozen=True)
@@ -85,8 +90,21 @@ class Report:
 
     @property
     def failed_expected(self):
-        """Results of claims that should hold and fail."""
-        return [r for r in self.results if r.expected == "holds" and r.verdict == "fails"]
+        """Results that contradict their expectation: should hold and fail, or the reverse."""
+        return [r for r in self.results
+                if (r.expected, r.verdict) in (("holds", "fails"), ("fails", "holds"))]
+
+    @property
+    def undecided_expected(self):
+        """Results with an expectation that came out inconclusive (premises that do not apply aside)."""
+        return [r for r in self.results if r.expected in ("holds", "fails")
+                and r.verdict == "inconclusive"
+                and not all(c.kind == "premise" for c in r.checks)]
+
+    @property
+    def exit_code(self):
+        """``0``: every expectation met; ``1``: one contradicted; ``3``: one undecided."""
+        return 1 if self.failed_expected else 3 if self.undecided_expected else 0
 
     def to_dict(self):
         """JSON-ready evidence: ``{"claims": [...], "seed": ..., ...}``.
@@ -184,7 +202,8 @@ def _not_applicable(entry, reason, expected, statement, seed):
                        regime_description=entry.regime.description)
 
 
-def _run_entry(entry, seed, precision, trials, executor, symbolic, apply_premise=True):
+def _run_entry(entry, seed, precision, trials, executor, symbolic, apply_premise=True,
+               planned=1):
     claim, regime = entry.claim, entry.regime
     scenario = regime.scenario
     expected = entry.expected or claim.expected
@@ -203,13 +222,40 @@ def _run_entry(entry, seed, precision, trials, executor, symbolic, apply_premise
                 note = f"{note}; {check.stand_in}"
             statement = f"{statement} [{MC_ONLY}: {note}]"
             continue
-        checks.append(check.run(regime, seed, precision=precision, trials=trials,
-                                executor=executor, models=entry.models))
-    verdict = combine([s["verdict"] for s in symbolic] + [c.verdict for c in checks])
-    return ClaimResult(id=claim.id, part=claim.part, regime=regime.name, verdict=verdict,
-                       expected=expected, statement=statement, symbolic=symbolic,
-                       checks=tuple(checks), seed=seed,
-                       regime_description=regime.description, coords=regime.coords)
+        for run_check in [check, *_twins(check, claim, entry)]:
+            checks.append(run_check.run(regime, seed, precision=precision, trials=trials,
+                                        executor=executor, models=entry.models,
+                                        planned=planned))
+    return ClaimResult(id=claim.id, part=claim.part, regime=regime.name,
+                       verdict=_claim_verdict(symbolic, checks), expected=expected,
+                       statement=statement, symbolic=symbolic, checks=tuple(checks),
+                       seed=seed, regime_description=regime.description,
+                       coords=regime.coords)
+
+
+def _claim_verdict(symbolic, checks):
+    return combine([s["verdict"] for s in symbolic] + [c.outcome for c in checks])
+
+
+def _twins(check, claim, entry):
+    """The gradient-descent version of an identity about what training does.
+
+    Run on the paper's models (a user's, if given), not on a family's
+    providers, whose models are not the paper's training; and in the
+    paper's regime only (``[X_r; X_f]`` of full row rank), where gradient
+    descent converges within its step budget.
+    """
+    if not check.trained or not claim.uses or (
+            entry.models is not None and not isinstance(entry.models, UserModels)):
+        return []
+    if not entry.regime.interpolating:
+        return []
+    return [replace(check, name=f"{check.name}.gd", tolerance=GD_RTOL, trained=False,
+                    statistic=functools.partial(trained_twin, statistic=check.statistic,
+                                                uses=claim.uses),
+                    statement=f"{check.statement}, on gradient-descent runs; the models "
+                              f"within tol of them", trials=GD_TRIALS,
+                    stream="gradient descent")]
 
 
 def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None, executor=None,
@@ -230,8 +276,9 @@ def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None, executor=
         As in :func:`verify`.
     symbolic : tuple of dict, optional
         Precomputed symbolic results (the claim's proofs are run when ``None``).
-    models : callable, optional
-        The model provider fed to the statistics (default the paper's).
+    models : dict or callable, optional
+        A user's models, ``{name: fn}`` (see :func:`verify`'s ``methods``),
+        or a model provider fed to the statistics (default the paper's).
 
     Returns
     -------
@@ -257,12 +304,37 @@ def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None, executor=
         trials = check_int(trials, "trials", minimum=2)
     if symbolic is None:
         symbolic = _symbolic(claim)
-    return _run_entry(Entry(claim, regime, models=models), seed, precision, trials,
-                      executor, tuple(symbolic), apply_premise=False)
+    entry = Entry(claim, regime, models=_user(models))
+    result = _run_entry(entry, seed, precision, trials, executor, tuple(symbolic),
+                        apply_premise=False, planned=_planned([entry]))
+    return _settled([result])[0]
+
+
+def _user(models):
+    """A model provider from ``methods=`` / ``models=``: a dict becomes :class:`UserModels`."""
+    return UserModels(models) if isinstance(models, dict) else models
+
+
+def _planned(todo):
+    """Statistical decisions a run of ``todo`` makes (its samples are sized for them)."""
+    return max(1, sum(c.units for e in todo for c in e.claim.checks))
+
+
+def _settled(results, alpha=FAMILY_ALPHA):
+    """Every check's verdict after Holm's correction across the run, and the claims' again."""
+    flat = [c for r in results for c in r.checks]
+    settled = iter(settle(flat, alpha))
+    out = []
+    for r in results:
+        checks = tuple(next(settled) for _ in r.checks)
+        verdict = (r.verdict if all(c.kind == "premise" for c in checks) else
+                   _claim_verdict(r.symbolic, checks))
+        out.append(replace(r, checks=checks, verdict=verdict))
+    return out
 
 
 def run(todo, *, precision=0.05, seed=0, workers=1, trials=None, progress=False,
-        settings=None):
+        settings=None, alpha=FAMILY_ALPHA):
     """Run entries; return a :class:`Report` (the one loop of the verifier).
 
     Parameters
@@ -272,6 +344,9 @@ def run(todo, *, precision=0.05, seed=0, workers=1, trials=None, progress=False,
         As in :func:`verify`.
     settings : dict, optional
         Recorded in the report.
+    alpha : float
+        Family-wise error level: Holm's correction across every statistical
+        decision of the run keeps the chance of any wrong verdict below it.
 
     Returns
     -------
@@ -284,6 +359,7 @@ def run(todo, *, precision=0.05, seed=0, workers=1, trials=None, progress=False,
     start = time.perf_counter()
     bar = Progress(len(todo), "verify", enabled=progress)
     executor = montecarlo.make_executor(workers)
+    planned = _planned(todo)
     proofs, results = {}, []
     try:
         for entry in todo:
@@ -292,18 +368,22 @@ def run(todo, *, precision=0.05, seed=0, workers=1, trials=None, progress=False,
                 if entry.claim.key not in proofs:
                     proofs[entry.claim.key] = _symbolic(entry.claim)
                 symbolic = proofs[entry.claim.key]
-            results.append(_run_entry(entry, seed, precision, trials, executor, symbolic))
+            results.append(_run_entry(entry, seed, precision, trials, executor, symbolic,
+                                      planned=planned))
             bar.update(f"{entry.claim.key} {entry.regime.name}")
     finally:
         bar.close()
         if executor is not None:
             executor.shutdown()
+    results = _settled(results, alpha)
+    decisions = sum(len(c.decisions) for r in results for c in r.checks)
     return Report(tuple(results), seed, precision, time.perf_counter() - start,
-                  {"workers": workers, "trials": trials, **(settings or {})})
+                  {"workers": workers, "trials": trials, "family_alpha": alpha,
+                   "decisions": decisions, **(settings or {})})
 
 
-def verify(claims=None, regimes=None, *, family=None, precision=0.05, seed=0, workers=1,
-           trials=None, disparity_map=True, progress=False):
+def verify(claims=None, regimes=None, *, family=None, methods=None, precision=0.05,
+           seed=0, workers=1, trials=None, disparity_map=True, progress=False):
     """Check claims on regimes; return a :class:`Report`.
 
     Parameters
@@ -319,6 +399,14 @@ def verify(claims=None, regimes=None, *, family=None, precision=0.05, seed=0, wo
         (:data:`linunlearn.families.FAMILIES`: ``"ridge"``, ``"noise"``,
         ``"anisotropic"``, ``"early-stopping"``, ``"underparameterized"``);
         not with ``claims`` or ``regimes``.
+    methods : dict of str to callable, optional
+        Your own implementations: ``{"rbm": fn}`` replaces the built-in
+        model by ``fn(data)``, which takes a :class:`~linunlearn.Dataset` and
+        returns weights of shape ``(d,)`` (or, wrapped in
+        :class:`linunlearn.claims.Batched`, takes a whole batch). Every claim
+        then runs on your model, and the gradient-descent checks compare it
+        with what training gives. Names: ``"pretrained"``, ``"finetune"``,
+        ``"golden"``, ``"rbm"``, ``"fbm"``, ``"projection"``.
     precision : float
         Target relative half-width of the confidence intervals (default 0.05).
     seed : int
@@ -336,12 +424,16 @@ def verify(claims=None, regimes=None, *, family=None, precision=0.05, seed=0, wo
     Returns
     -------
     Report
+        ``report.exit_code`` is 0 when every expectation is met, 1 when one
+        is contradicted, 3 when one is undecided; the report states the
+        family-wise error level of its statistical verdicts.
 
     Raises
     ------
     ValueError
-        Unknown claims, regimes or family, or a selection that leaves nothing
-        to run.
+        Unknown claims, regimes, family or model names, or a selection that
+        leaves nothing to run; a user's model that raises or returns
+        something other than finite weights of the right shape.
 
     Examples
     --------
@@ -368,6 +460,15 @@ def verify(claims=None, regimes=None, *, family=None, precision=0.05, seed=0, wo
                 f"regimes)" if regimes else
                 f"nothing to run: {keys} only run on the disparity map, which is "
                 f"switched off")
+    if methods is not None:
+        unknown = sorted(set(methods) - set(MODEL_NAMES))
+        if unknown:
+            raise ValueError(f"methods: unknown model(s) {', '.join(unknown)}; the claims "
+                             f"are about {', '.join(MODEL_NAMES)}")
+        todo = [replace(e, models=UserModels(methods, base=e.models)) for e in todo]
+        settings["methods"] = {name: f"{getattr(fn, '__module__', '?')}:"
+                                     f"{getattr(fn, '__qualname__', repr(fn))}"
+                               for name, fn in methods.items()}
     return run(todo, precision=precision, seed=seed, workers=workers, trials=trials,
                progress=progress, settings=settings)
 
@@ -381,6 +482,9 @@ def _short(check):
     theory = f" vs {check.theory:.4g}" if check.theory is not None else ""
     if "mean" in e:
         return f"{e['mean']:.4g} [{e['low']:.4g}, {e['high']:.4g}]{theory}"
+    if "gd_deviation" in e:
+        return (f"max {e['max']:.2g}, GD dev {e['gd_deviation']:.2g} "
+                f"(tol {check.tolerance:.0e})")
     if "max" in e:
         return f"max {e['max']:.2g} (tol {check.tolerance:.0e})"
     return check.detail if len(check.detail) < 50 else check.detail[:47] + "..."
@@ -431,10 +535,10 @@ def format_report(report):
     --------
     >>> report = verify(["C7"], ["overlap"], trials=20)
     >>> print(format_report(report).splitlines()[0])
-    claim  regime   check                 symbolic  estimate [99.9% interval] / max  verdict
+    claim  regime   check                    symbolic  estimate [99.9% interval] / max          verdict
     """
-    rows = [["claim", "regime", "check", "symbolic", "estimate [99.9% interval] / max",
-             "verdict"]]
+    rows = [["claim", "regime", "check", "symbolic",
+             f"estimate [{100 * montecarlo.CONFIDENCE:g}% interval] / max", "verdict"]]
     maps = {}
     for r in report.results:
         if r.coords:
@@ -447,15 +551,15 @@ def format_report(report):
             rows.append([r.key if first else "", r.regime if first else "",
                          c.name.split(".", 1)[1], sym if first else "", _short(c),
                          c.verdict])
-        rows.append(["", "", "=> claim", "", "", r.verdict.upper()])
+        expectation = {"fails": " (predicted)", "depends": " (finding)"}.get(r.expected, "")
+        rows.append(["", "", "=> claim", "", "", r.verdict.upper() + expectation])
     lines = _table(rows) if len(rows) > 1 else []
     for key, results in maps.items():
         lines += ["", f"{key} (regime-dependent): {results[0].statement}",
                   f"verdict of '{results[0].checks[0].statement}' per cell (mean):"]
         lines += ["  " + line for line in _map_grid(results)]
 
-    def counts(expected):
-        results = [r for r in report.results if r.expected == expected]
+    def counts(results):
         gated = sum(all(c.kind == "premise" for c in r.checks) for r in results)
         tally = [f"{sum(r.verdict == v for r in results)} {word}" for v, word in
                  (("holds", "hold"), ("fails", "fail"))]
@@ -465,12 +569,23 @@ def format_report(report):
             tally.append(f"{gated} whose premise does not apply")
         return f"{len(results)} ({', '.join(tally)})"
 
-    lines.append(f"\nclaim-regime pairs that should hold: {counts('holds')}; "
-                 f"regime-dependent (findings): {counts('depends')}; seed "
-                 f"{report.seed}, {report.seconds:.1f} s")
-    failed = report.failed_expected
-    if failed:
-        lines.append("FAILED (claims that should hold): " +
-                     ", ".join(f"{r.key}@{r.regime}" for r in failed))
+    by = {e: [r for r in report.results if r.expected == e] for e in EXPECTED}
+    parts = [f"claim-regime pairs that should hold: {counts(by['holds'])}"]
+    if by["fails"]:
+        parts.append(f"predicted to fail: {counts(by['fails'])}")
+    parts.append(f"regime-dependent (findings): {counts(by['depends'])}")
+    alpha = report.settings.get("family_alpha")
+    decisions = report.settings.get("decisions", 0)
+    level = (f"; statistical verdicts at family-wise error level {alpha:g} (Holm across "
+             f"{decisions} decisions)" if alpha is not None and decisions else "")
+    lines.append(f"\n{'; '.join(parts)}; seed {report.seed}, {report.seconds:.1f} s{level}")
+    contradicted = report.failed_expected
+    if contradicted:
+        lines.append("CONTRADICTED (expected to hold and failed, or predicted to fail and "
+                     "held): " + ", ".join(f"{r.key}@{r.regime}" for r in contradicted))
+    undecided = report.undecided_expected
+    if undecided:
+        lines.append("UNDECIDED (an expectation left inconclusive): "
+                     + ", ".join(f"{r.key}@{r.regime}" for r in undecided))
     notes = _notes(report)
     return "\n".join(lines + ([notes] if notes else []))

@@ -48,7 +48,6 @@ import numpy as np
 
 from .. import claims, families, montecarlo, regimes
 from ..regimes import BASE
-from ..checks import ZERO_ATOL
 from .._validation import check_int
 from ..metrics import evaluate, squared_loss
 from ..simulate import gradient_descent
@@ -330,10 +329,11 @@ def compute_sample_sweep(seed=0, *, quick=False, progress=None):
 
 
 def _map_checks(claim_id="C5"):
-    """The checks the claim map shows: a claim's mapped parts first, then its other parts."""
+    """The sign checks the claim map shows: a claim's mapped parts first, then its other parts."""
     parts = [c for c in claims.CLAIMS.values() if c.id == claim_id]
     ordered = [c for c in parts if c.mapped] + [c for c in parts if not c.mapped]
-    return tuple(check.name for c in ordered for check in c.checks)
+    return tuple(check.name for c in ordered for check in c.checks
+                 if check.kind in ("positive", "nonpositive"))
 
 
 @dataclass(frozen=True)
@@ -418,9 +418,9 @@ def compute_claim_map(seed=0, *, quick=False, progress=None):
                 result = checks[name].run(regime, seed, trials=trials,
                                           precision=precision or 0.05)
                 e = result.estimate
-                verdicts[c, a, b] = result.verdict
+                verdicts[c, a, b] = result.outcome
                 means[c, a, b] = e["mean"]
-                equal[c, a, b] = max(abs(e["low"]), abs(e["high"])) <= ZERO_ATOL
+                equal[c, a, b] = result.verdict == "equal"
                 n_trials[c, a, b] = result.n_trials
             done += 1
             _report(progress, done, total)
