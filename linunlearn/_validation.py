@@ -54,12 +54,13 @@ def warn(message, category):
 MAX_ABS = 1e150
 
 
-def as_array(value, name, *, ndim, dtype=float, batched=False):
+def as_array(value, name, *, ndim, dtype=float, batched=False, values=True):
     """Return ``value`` as a finite real float ndarray with ``ndim`` dimensions.
 
     ``ndim`` is an int or a tuple of allowed ints; with ``batched=True`` it is
     the number of core dimensions, and any number of leading stack axes may
-    come before them.
+    come before them. ``values=False`` leaves out the check of the entries
+    (:func:`check_values`), for a caller that checks them itself.
     """
     not_numeric = f"{name} must be a numeric array, got {type(value).__name__}"
     try:
@@ -84,15 +85,25 @@ def as_array(value, name, *, ndim, dtype=float, batched=False):
             f"{name} must have {expected} dimension(s), got shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    if dtype is float:
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
-        largest = float(np.max(np.abs(array)))
-        if largest > MAX_ABS:
-            raise ValueError(f"{name} must have entries below {MAX_ABS:g} in absolute "
-                             f"value (losses and Gram matrices square them), got "
-                             f"{largest:.3g}: rescale it")
+    if dtype is float and values:
+        check_values(array, name)
     return array
+
+
+def check_values(array, name):
+    """Refuse NaN, inf and entries above :data:`MAX_ABS` in a float array.
+
+    Two reductions (the smallest and largest entry; NaN propagates through
+    both) and no temporary of the array's size.
+    """
+    low, high = float(np.min(array)), float(np.max(array))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    largest = max(-low, high)
+    if largest > MAX_ABS:
+        raise ValueError(f"{name} must have entries below {MAX_ABS:g} in absolute "
+                         f"value (losses and Gram matrices square them), got "
+                         f"{largest:.3g}: rescale it")
 
 
 def as_mask(mask, name, d):
