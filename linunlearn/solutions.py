@@ -54,7 +54,7 @@ import numpy as np
 from . import masks
 from ._linalg import RowSpace, mv
 from ._validation import as_mask, check_option
-from .scenarios import Dataset
+from .scenarios import Dataset, computed_once
 from .simulate import GDRun, gradient_descent
 
 __all__ = ["METHODS", "PAPER_METHODS", "Solution", "MethodSpec", "solve", "solve_all",
@@ -391,9 +391,10 @@ def closed_form(data, method, mask=None, semantics="reset"):
     rows_all, rows_r = data.rows
     if method == "golden":
         return rows_r.pinv(data.y_r)
-    w_o = rows_all.pinv(data.y)
+    # w_o: computed once per data set, shared by every model that starts from it
+    w_o = computed_once(data, "pretrained", lambda: rows_all.pinv(data.y))
     if method == "pretrained":
-        return w_o
+        return w_o.copy()  # the shared one stays as computed
     if method == "finetune":
         return rows_r.gd_limit(data.y_r, w_o)
     if method == "projection":
