@@ -20,6 +20,10 @@ numbers), without their per-call checks, and on one BLAS thread
 mv, rmv             batched ``A x`` and ``A^T x``
 gram, gram_blocks   ``X X^T`` of an array, or of row blocks without stacking them
 one_blas_thread     a context in which BLAS and LAPACK run on one thread
+gram_once, gram_eigh, gram_eigvalsh, numpy_pinv
+                    ``X X^T``, its ``eigh``, its eigenvalues, ``numpy.linalg.pinv(X)``:
+                    each computed once per read-only array
+                    (:func:`linunlearn._validation.once_per_array`)
 RowSpace            the row space of ``X``: ``pinv``, ``project``, ``gd_limit``, ``dual``
 """
 
@@ -27,7 +31,7 @@ import numpy as np
 from scipy.linalg import lapack
 from threadpoolctl import ThreadpoolController
 
-from ._validation import IllConditionedWarning, warn
+from ._validation import IllConditionedWarning, once_per_array, warn
 
 #: A Cholesky solve with ``G = X X^T`` leaves a relative residual of up to
 #: about ``cond(G) * eps = cond(X)^2 * eps``. Below this reciprocal condition
@@ -84,15 +88,45 @@ def gram(X):
 
 
 def gram_blocks(blocks):
-    """Return the Gram matrix of the row blocks ``[X_1; X_2; ...]`` without stacking them."""
+    """Return the Gram matrix of the row blocks ``[X_1; X_2; ...]`` without stacking them.
+
+    One product per block on or above the diagonal, written into the result
+    (the blocks below the diagonal are their transposes).
+    """
     if len(blocks) == 1:
         return gram(blocks[0])
-    rows = []
+    sizes = [B.shape[-2] for B in blocks]
+    edges = np.cumsum([0, *sizes])
+    shape = np.broadcast_shapes(*(B.shape[:-2] for B in blocks))
+    G = np.empty(shape + (edges[-1], edges[-1]))
     for i, Bi in enumerate(blocks):
-        rows.append([gram(Bi) if i == j else
-                     np.swapaxes(rows[j][i], -1, -2) if j < i else
-                     Bi @ np.swapaxes(Bj, -1, -2) for j, Bj in enumerate(blocks)])
-    return np.concatenate([np.concatenate(r, axis=-1) for r in rows], axis=-2)
+        rows = slice(edges[i], edges[i + 1])
+        G[..., rows, rows] = gram(Bi)
+        for j in range(i + 1, len(blocks)):
+            cols = slice(edges[j], edges[j + 1])
+            G[..., rows, cols] = Bi @ np.swapaxes(blocks[j], -1, -2)
+            G[..., cols, rows] = np.swapaxes(G[..., rows, cols], -1, -2)
+    return G
+
+
+def gram_once(X):
+    """``X X^T`` (once per read-only ``X``)."""
+    return once_per_array(X, "gram", lambda: gram(X))
+
+
+def gram_eigh(X):
+    """``numpy.linalg.eigh(X X^T)`` (once per read-only ``X``)."""
+    return once_per_array(X, "eigh", lambda: np.linalg.eigh(gram_once(X)))
+
+
+def gram_eigvalsh(X):
+    """``numpy.linalg.eigvalsh(X X^T)`` (once per read-only ``X``)."""
+    return once_per_array(X, "eigvalsh", lambda: np.linalg.eigvalsh(gram_once(X)))
+
+
+def numpy_pinv(X):
+    """``numpy.linalg.pinv(X)``, numpy's SVD route (once per read-only ``X``)."""
+    return once_per_array(X, "pinv", lambda: np.linalg.pinv(X))
 
 
 def _problems(A, core):
@@ -155,12 +189,16 @@ def _cho_solve(factor, r):
 
 
 def _factor(G):
-    """Cholesky factor of ``G`` if every problem is well conditioned, else ``None``."""
+    """Cholesky factor of ``G`` and its reciprocal condition numbers, or ``(None, None)``.
+
+    ``None`` unless every problem is positive definite and well conditioned.
+    """
     try:
         factor = cholesky(G)
     except np.linalg.LinAlgError:
-        return None
-    return factor if np.all(_rcond(factor, G) >= RCOND_MIN) else None
+        return None, None
+    rcond = _rcond(factor, G)
+    return (factor, rcond) if np.all(rcond >= RCOND_MIN) else (None, None)
 
 
 class RowSpace:
@@ -180,11 +218,19 @@ class RowSpace:
     factor : ndarray of shape (..., n, n), optional
         A lower Cholesky factor of ``G`` if already known (the leading block
         of a larger problem's factor is the factor of its leading block).
+    rcond : ndarray, optional
+        With ``factor``: a known lower bound on the reciprocal condition
+        number of ``G`` (1-norm), per problem. Where it reaches
+        :data:`RCOND_MIN` no estimate is made.
 
     Attributes
     ----------
     rank : ndarray of int
         Numerical rank of each problem.
+    rcond : ndarray or None
+        The reciprocal condition number of the factorised Gram matrix
+        (LAPACK's estimate, or the bound given), per problem; ``None`` on the
+        SVD route.
     method : {"cholesky", "normal", "svd"}
         The factorisation used: Cholesky of ``G = X X^T`` when ``n <= d``,
         Cholesky of ``X^T X`` (the normal equations) when ``n > d`` and
@@ -204,29 +250,30 @@ class RowSpace:
     :class:`IllConditionedWarning`.
     """
 
-    def __init__(self, X, G=None, *, name="X", factor=None):
+    def __init__(self, X, G=None, *, name="X", factor=None, rcond=None):
         self.blocks = tuple(X) if isinstance(X, (tuple, list)) else (X,)
         n = sum(B.shape[-2] for B in self.blocks)
         d = self.blocks[0].shape[-1]
-        self.n = n
+        self.n, self.rcond = n, None
         with one_blas_thread():
             if n <= d:
                 G = gram_blocks(self.blocks) if G is None else G
+                if factor is None:
+                    factor, rcond = _factor(G)
+                elif rcond is None or not np.all(rcond >= RCOND_MIN):
+                    rcond = _rcond(factor, G)
+                    factor = factor if np.all(rcond >= RCOND_MIN) else None
                 if factor is not None:
-                    factor = factor if np.all(_rcond(factor, G) >= RCOND_MIN) else None
-                else:
-                    factor = _factor(G)
-                if factor is not None:
-                    self.method = "cholesky"
+                    self.method, self.rcond = "cholesky", rcond
                     self._factor = (factor, True)
                     self.rank = np.full(G.shape[:-2], n)
                     return
             elif n * d * d >= NORMAL_MIN_WORK:
                 X = self.X
                 C = np.swapaxes(X, -1, -2) @ X
-                factor = _factor(C)
+                factor, rcond = _factor(C)
                 if factor is not None:
-                    self.method = "normal"
+                    self.method, self.rcond = "normal", rcond
                     self._factor = (factor, True)
                     self.rank = np.full(C.shape[:-2], d)
                     self._warn(name, d, d)

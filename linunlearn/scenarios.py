@@ -129,8 +129,14 @@ def row_spaces(X_r, X_f, X=None):
         return RowSpace(blocks, name="[X_r; X_f]"), RowSpace(X_r, name="X_r")
     G = gram_blocks(blocks) if X is None else gram(X)
     rows = RowSpace(blocks, G, name="[X_r; X_f]")
+    # The leading block of G is at least as well conditioned as G (2-norm, by
+    # eigenvalue interlacing), so in the 1-norm of the LAPACK estimate its
+    # reciprocal condition number is at least G's over n^2: X_r needs no
+    # estimate of its own unless G's is within that factor of the threshold.
+    n = G.shape[-1]
+    bound = None if rows.rcond is None else rows.rcond / n ** 2
     return rows, RowSpace(X_r, G[..., :n_r, :n_r], name="X_r",
-                          factor=rows.leading_factor(n_r))
+                          factor=rows.leading_factor(n_r), rcond=bound)
 
 
 def computed_once(data, key, compute):
@@ -418,6 +424,8 @@ class DatasetBatch:
         if self._generators is not None:
             self._held_out.update(self.scenario._held_out_stack(self._generators))
             self._generators = None
+            for value in self._held_out.values():
+                value.setflags(write=False)
         return self._held_out.get(name)
 
     X_test_r = property(lambda self: self._read_held_out("X_test_r"),
@@ -452,12 +460,12 @@ class DatasetBatch:
     @cached_property
     def X(self):
         """All training features, shape (trials, n_r + n_f, d)."""
-        return np.concatenate([self.X_r, self.X_f], axis=-2)
+        return _read_only(np.concatenate([self.X_r, self.X_f], axis=-2), copy=False)
 
     @cached_property
     def y(self):
         """All training labels, shape (trials, n_r + n_f)."""
-        return np.concatenate([self.y_r, self.y_f], axis=-1)
+        return _read_only(np.concatenate([self.y_r, self.y_f], axis=-1), copy=False)
 
     @cached_property
     def rows(self):
@@ -715,7 +723,10 @@ class Scenario:
         generators = [np.random.default_rng(seed) for seed in seeds]
         if not generators:
             raise ValueError("seeds must hold at least one seed")
-        return DatasetBatch(self, self._training_stack(generators), generators=generators)
+        arrays = self._training_stack(generators)
+        for value in arrays.values():  # a batch's arrays never change
+            value.setflags(write=False)
+        return DatasetBatch(self, arrays, generators=generators)
 
     def draw_arrays(self, rng=None):
         """Draw the arrays of :meth:`sample` (same draws) as a dict, unchecked.
