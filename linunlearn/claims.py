@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import proofs, theory
-from ._linalg import mv
+from ._linalg import mv, numpy_pinv
 from .checks import IDENTITY_RTOL, Check
 from .metrics import average_gap, evaluate, squared_loss
 from .methods import discriminative_finetune
@@ -422,7 +422,7 @@ def stat_mechanism(batch, models=None):
     w = (models or paper_models)(batch, "finetune", "golden", "pretrained")
     w_o = w["pretrained"]
     # An independent route to P_r: numpy's SVD-based pseudo-inverse.
-    P_w = mv(np.linalg.pinv(batch.X_r), mv(batch.X_r, w_o))
+    P_w = mv(numpy_pinv(batch.X_r), mv(batch.X_r, w_o))
     return _norm(w["finetune"] - w["golden"] - (w_o - P_w)) / _norm(w_o)
 
 
@@ -464,8 +464,9 @@ def stat_rbm_forgets_more(batch, models=None):
 def stat_rbm_keeps_overlap(batch, models=None):
     """C5: remaining test loss of RBM minus that of FBM."""
     w = (models or paper_models)(batch, "rbm", "fbm")
-    return (evaluate(batch, w["rbm"])["test_remaining_loss"]
-            - evaluate(batch, w["fbm"])["test_remaining_loss"])
+    test_r = ("test_remaining_loss",)
+    return (evaluate(batch, w["rbm"], test_r)["test_remaining_loss"]
+            - evaluate(batch, w["fbm"], test_r)["test_remaining_loss"])
 
 
 def stat_rbm_disparity(batch, fbm=None, models=None):

@@ -219,7 +219,8 @@ def _paper_metrics(batch):
     for method in PAPER_METHODS:
         mask, semantics = (mask_for(batch, method) if method in ("rbm", "fbm")
                            else (None, "reset"))
-        metrics = evaluate(batch, closed_form(batch, method, mask, semantics))
+        metrics = evaluate(batch, closed_form(batch, method, mask, semantics),
+                           _SWEEP_METRICS)
         out.append(np.stack([metrics[k] for k in _SWEEP_METRICS], axis=-1))
     return np.stack(out, axis=1)
 
