@@ -1016,6 +1016,12 @@ def _stat_transition(batch):
     rows_r = batch.rows[1]
     w_g = rows_r.pinv(batch.y_r)
     w_ft = rows_r.gd_limit(batch.y_r, w_o)
+    # With rank(X_r) = |S_r| (n_r >= d_r) the row space of X_r is exactly the
+    # coordinates of S_r (X_r is zero off them), so w_ft = w_g + (1 - S_r) w_o
+    # exactly (C3): the closed form above loses cond(X_r) eps, unbounded at
+    # n_r = d_r, where the gap (0) came out as 1e-9 of BLAS-dependent round-off.
+    full = np.reshape(rows_r.rank == batch.support_r.sum(), (-1, 1))
+    w_ft = np.where(full, w_g + ~batch.support_r * w_o, w_ft)
     return np.stack([_rel(w_ft, w_g), _ul(batch, w_g) - _ul(batch, w_ft)], -1)
 
 

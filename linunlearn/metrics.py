@@ -32,7 +32,7 @@ and are absent without them.
 import numpy as np
 
 from ._linalg import mv
-from ._validation import as_array
+from ._validation import as_array, once_per_array
 from .scenarios import Dataset, DatasetBatch
 
 __all__ = ["squared_loss", "evaluate", "average_gap", "mia_efficacy", "METRICS",
@@ -100,13 +100,13 @@ def _attack_loss(X, y, w):
     A residual entry counts as round-off (:data:`MIA_RTOL`) relative to
     ``|y_i| + ||x_i|| ||w||`` (per output column).
     """
+    rows = once_per_array(X, "row norms", lambda: np.linalg.norm(X, axis=-1))
     if y.ndim == X.ndim:  # (..., n, k): k outputs
         r = X @ w - y
-        size = (np.abs(y) + np.linalg.norm(X, axis=-1)[..., None]
-                * np.linalg.norm(w, axis=-2)[..., None, :])
+        size = np.abs(y) + rows[..., None] * np.linalg.norm(w, axis=-2)[..., None, :]
         return np.sum(np.where(np.abs(r) <= MIA_RTOL * size, 0.0, r) ** 2, axis=-1)
     r = mv(X, w) - y
-    size = np.abs(y) + np.linalg.norm(X, axis=-1) * np.linalg.norm(w, axis=-1)[..., None]
+    size = np.abs(y) + rows * np.linalg.norm(w, axis=-1)[..., None]
     return np.where(np.abs(r) <= MIA_RTOL * size, 0.0, r) ** 2
 
 

@@ -392,10 +392,10 @@ class DatasetBatch:
         y_test_f``, each with the trial axis first.
     generators : sequence of numpy.random.Generator, optional
         Each trial's generator, just after the draws of its training sets:
-        the held-out sets are drawn from them, as :meth:`Scenario.draw_arrays`
-        draws them after the training sets, the first time one of them is
-        read (most statistics never read them). :meth:`Scenario.sample_batch`
-        passes them.
+        the held-out sets are drawn from them, in the order of
+        :meth:`Scenario.draw_arrays` (remaining, then forgetting), when first
+        read (most statistics read none, the membership attack only the
+        remaining one). :meth:`Scenario.sample_batch` passes them.
 
     Examples
     --------
@@ -421,11 +421,18 @@ class DatasetBatch:
         self.has_population = True
 
     def _read_held_out(self, name):
-        if self._generators is not None:
-            self._held_out.update(self.scenario._held_out_stack(self._generators))
+        # In stream order, each set when first needed: the remaining one
+        # alone serves the membership attack (test losses are exact).
+        for part in ("r", "f"):
+            if self._generators is not None and f"X_test_{part}" not in self._held_out:
+                drawn = self.scenario._held_out_stack(self._generators, part)
+                for value in drawn.values():
+                    value.setflags(write=False)
+                self._held_out.update(drawn)
+            if name.endswith(part):
+                break
+        if "X_test_f" in self._held_out:
             self._generators = None
-            for value in self._held_out.values():
-                value.setflags(write=False)
         return self._held_out.get(name)
 
     X_test_r = property(lambda self: self._read_held_out("X_test_r"),
@@ -686,13 +693,19 @@ class Scenario:
                                                   self.w_f_star)
         return out
 
-    def _held_out_stack(self, generators):
-        """The held-out sets, drawn from the generators after the training sets."""
+    def _held_out_stack(self, generators, part=None):
+        """The held-out sets, drawn from the generators after the training sets.
+
+        ``part``: ``"r"`` or ``"f"`` draws one of them (the forgetting one
+        only after the remaining one), ``None`` both.
+        """
         out = {}
-        out["X_test_r"], out["y_test_r"] = self._draw_stack(
-            generators, self.n_test, self.support_r, self.w_r_star)
-        out["X_test_f"], out["y_test_f"] = self._draw_stack(
-            generators, self.n_test, self.support_f, self.w_f_star)
+        if part in (None, "r"):
+            out["X_test_r"], out["y_test_r"] = self._draw_stack(
+                generators, self.n_test, self.support_r, self.w_r_star)
+        if part in (None, "f"):
+            out["X_test_f"], out["y_test_f"] = self._draw_stack(
+                generators, self.n_test, self.support_f, self.w_f_star)
         return out
 
     def sample(self, rng=None):

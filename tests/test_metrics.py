@@ -204,13 +204,13 @@ def test_only_the_metrics_asked_for_are_computed(scenario, monkeypatch):
     batch = scenario.sample_batch(np.random.SeedSequence(5).spawn(6))
     drawn = []
     held_out = lu.Scenario._held_out_stack
-    monkeypatch.setattr(lu.Scenario, "_held_out_stack",
-                        lambda self, gens: drawn.append(1) or held_out(self, gens))
+    monkeypatch.setattr(lu.Scenario, "_held_out_stack", lambda self, gens, part=None: (
+        drawn.append(part) or held_out(self, gens, part)))
     w = lu.solutions.closed_form(batch, "golden")
     some = evaluate(batch, w, ["test_remaining_loss", "unlearning_loss"])
     assert list(some) == ["unlearning_loss", "test_remaining_loss"] and drawn == []
     full = evaluate(batch, w)
-    assert drawn == [1] and list(full) == list(METRICS)
+    assert drawn == ["r"] and list(full) == list(METRICS)  # the attack's non-members
     for key, value in some.items():
         np.testing.assert_array_equal(value, full[key])
     with pytest.raises(ValueError, match="metrics must be a sequence of names from "

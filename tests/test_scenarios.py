@@ -344,17 +344,24 @@ def test_a_batch_holds_exactly_the_trials_drawn_one_by_one(scenario, monkeypatch
     seeds = np.random.SeedSequence(3).spawn(4)
     drawn = []
     held_out = Scenario._held_out_stack
-    monkeypatch.setattr(Scenario, "_held_out_stack",
-                        lambda self, gens: drawn.append(len(gens)) or held_out(self, gens))
+    monkeypatch.setattr(Scenario, "_held_out_stack", lambda self, gens, part=None: (
+        drawn.append((len(gens), part)) or held_out(self, gens, part)))
     batch = scenario.sample_batch(seeds)
     lu.solutions.closed_form(batch, "golden")
     assert drawn == []  # nothing read the held-out sets yet
+    assert batch.y_test_r.shape == (4, scenario.n_test) and drawn == [(4, "r")]
     for i, seed in enumerate(seeds):
         one = scenario.draw_arrays(np.random.default_rng(seed))
         for name, value in one.items():
             np.testing.assert_array_equal(getattr(batch, name)[i], value)
         np.testing.assert_array_equal(batch[i].X_test_f, one["X_test_f"])
-    assert sorted(drawn) == [1, 1, 1, 1, 4]  # the batch's: once, for every trial
+    # the batch's: each set once, for every trial; draw_arrays: both at once
+    assert sorted(drawn, key=str) == [(1, None)] * 4 + [(4, "f"), (4, "r")]
+    # the forgetting set read first: the remaining one is drawn before it
+    drawn.clear()
+    again = scenario.sample_batch(seeds)
+    np.testing.assert_array_equal(again.X_test_f, batch.X_test_f)
+    assert drawn == [(4, "r"), (4, "f")]
 
 
 def test_a_dataset_is_built_in_one_pass_without_temporaries():

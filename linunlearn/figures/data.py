@@ -42,6 +42,7 @@ Examples
 array([0.75, 0.75, 0.  ])
 """
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,7 @@ from .. import claims, families, montecarlo, regimes
 from ..regimes import BASE
 from ..checks import ZERO_ATOL
 from .._validation import check_int
+from ..methods import discriminative_finetune
 from ..metrics import evaluate, squared_loss
 from ..simulate import gradient_descent
 from ..solutions import (PAPER_METHODS, available_methods, closed_form, mask_for,
@@ -383,6 +385,20 @@ class ClaimMap:
     precision: float = None
 
 
+def _processors():
+    """The processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _map_cell(job):
+    """One cell of a claim map: the verifier's check on the cell's regime."""
+    _, _, check, regime, seed, trials, precision = job
+    return check.run(regime, seed, trials=trials, precision=precision)
+
+
 def compute_claim_map(seed=0, *, quick=False, progress=None):
     """Run C5's checks on a grid of overlap ratio by ``n_r / d_r``.
 
@@ -392,7 +408,8 @@ def compute_claim_map(seed=0, *, quick=False, progress=None):
     Each cell is :meth:`linunlearn.checks.Check.run` with the verifier's
     default adaptive sample size (trials are added until the interval settles
     the sign), so cells are exactly what ``linunlearn verify`` reports for the
-    same regime and seed.
+    same regime and seed. The cells run in parallel, one process per
+    processor (not when ``quick``); the numbers do not depend on it.
     """
     seed = check_int(seed, "seed", minimum=0)
     if quick:
@@ -411,20 +428,26 @@ def compute_claim_map(seed=0, *, quick=False, progress=None):
     means = np.full(shape, np.nan)
     equal = np.zeros(shape, bool)
     n_trials = np.zeros(shape, int)
-    total, done = len(names) * len(cells), 0
-    for c, name in enumerate(names):
-        for r, regime in enumerate(cells):
+    jobs = [(c, r, checks[name], regime, seed, trials, precision or 0.05)
+            for c, name in enumerate(names) for r, regime in enumerate(cells)
+            if regime.interpolating]
+    # The cells are independent (each draws from its own seeds): on every
+    # processor there is, unless quick.
+    executor = montecarlo.make_executor(1 if quick else _processors())
+    try:
+        results = map(_map_cell, jobs) if executor is None else executor.map(_map_cell,
+                                                                             jobs)
+        for done, ((c, r, *_), result) in enumerate(zip(jobs, results), 1):
             a, b = divmod(r, len(nrs))
-            if regime.interpolating:
-                result = checks[name].run(regime, seed, trials=trials,
-                                          precision=precision or 0.05)
-                e = result.estimate
-                verdicts[c, a, b] = result.verdict
-                means[c, a, b] = e["mean"]
-                equal[c, a, b] = max(abs(e["low"]), abs(e["high"])) <= ZERO_ATOL
-                n_trials[c, a, b] = result.n_trials
-            done += 1
-            _report(progress, done, total)
+            e = result.estimate
+            verdicts[c, a, b] = result.verdict
+            means[c, a, b] = e["mean"]
+            equal[c, a, b] = max(abs(e["low"]), abs(e["high"])) <= ZERO_ATOL
+            n_trials[c, a, b] = result.n_trials
+            _report(progress, done, len(jobs))
+    finally:
+        if executor is not None:
+            executor.shutdown()
     return ClaimMap(names, tuple(checks[n].statement for n in names),
                     tuple(checks[n].masks for n in names),
                     "flat" if flat else "other", np.asarray(laps, float),
@@ -528,31 +551,36 @@ def compute_tradeoff(seed=0, *, quick=False, progress=None):
     budgets = (5, None) if quick else (1, 5, 20, 100, None)
     n_draws = 3 if quick else 100
     steps = 5
-    scenario = _flat_scenario()
-    children = montecarlo.seed_sequence(seed, "tradeoff").spawn(n_draws)
+    # All draws at once (the draws of scenario.sample with each child seed):
+    # the methods' objectives by discriminative_finetune, with solve's step
+    # size (1/L of the objective at weight 1, the default there too).
+    batch = _flat_scenario().sample_batch(
+        montecarlo.seed_sequence(seed, "tradeoff").spawn(n_draws))
+    w_o = closed_form(batch, "pretrained")
+
+    def losses(w):
+        return (squared_loss(batch.X_r, batch.y_r, w), squared_loss(batch.X_f, batch.y_f, w))
+
+    def regularised(variant, alpha, k):
+        if k is None and alpha == 0.0:  # no forgetting term: fine-tuning's limit
+            return closed_form(batch, "finetune")
+        return discriminative_finetune(batch, w_o, float(alpha),
+                                       np.inf if k is None else k, variant=variant)
+
+    golden = losses(closed_form(batch, "golden"))[1]
+    finetune = losses(closed_form(batch, "finetune"))[1]
     shape = (len(_REGULARISED), len(alphas), n_draws)
     rl, ul = np.empty(shape), np.empty(shape)
     brl, bul = (np.empty((len(budgets), len(alphas), n_draws)) for _ in range(2))
-    golden, finetune = np.empty(n_draws), np.empty(n_draws)
-
-    def losses(data, w):
-        return (float(squared_loss(data.X_r, data.y_r, w)),
-                float(squared_loss(data.X_f, data.y_f, w)))
-
-    for t, child in enumerate(children):
-        data = scenario.sample(rng=np.random.default_rng(child))
-        golden[t] = losses(data, solve(data, "golden").w)[1]
-        finetune[t] = losses(data, solve(data, "finetune").w)[1]
-        for i, method in enumerate(_REGULARISED):
-            for j, alpha in enumerate(alphas):
-                a = max(alpha, alphas[1]) if method == "ice_ft" else alpha
-                w = solve(data, method, alpha=float(a), steps=steps).w
-                rl[i, j, t], ul[i, j, t] = losses(data, w)
-        for i, k in enumerate(budgets):
-            for j, alpha in enumerate(alphas):
-                w = solve(data, "ce_ft", alpha=float(alpha), steps=k).w
-                brl[i, j, t], bul[i, j, t] = losses(data, w)
-        _report(progress, t + 1, n_draws)
+    for i, method in enumerate(_REGULARISED):
+        for j, alpha in enumerate(alphas):
+            a = max(alpha, alphas[1]) if method == "ice_ft" else alpha
+            rl[i, j], ul[i, j] = losses(regularised(method[:-3], a, steps))
+        _report(progress, i + 1, len(_REGULARISED) + 1)
+    for i, k in enumerate(budgets):
+        for j, alpha in enumerate(alphas):
+            brl[i, j], bul[i, j] = losses(regularised("ce", alpha, k))
+    _report(progress, len(_REGULARISED) + 1, len(_REGULARISED) + 1)
     (rl, rl_half), (ul, ul_half) = _mean_half(rl), _mean_half(ul)
     (brl, brl_half), (bul, bul_half) = _mean_half(brl), _mean_half(bul)
     return Tradeoff(_REGULARISED, alphas, steps, rl, ul, rl_half, ul_half, budgets,
