@@ -22,7 +22,7 @@ from functools import cached_property
 import numpy as np
 
 from . import masks
-from ._linalg import RowSpace, gram, gram_blocks
+from ._linalg import NORMAL_MIN_WORK, RowSpace, gram, gram_blocks
 from ._validation import (as_array, as_generator, as_mask, check_float, check_int,
                           check_option, check_values)
 
@@ -112,9 +112,11 @@ def row_spaces(X_r, X_f, X=None):
     -----
     With ``n_r + n_f <= d``: one Gram product of all data, whose leading block
     is the Gram matrix of ``X_r``, and one Cholesky factorisation, whose
-    leading block is the factor for ``X_r``. With more rows than features the
-    stacked data are factorised by an SVD (no Gram matrix) and ``X_r`` on its
-    own.
+    leading block is the factor for ``X_r``. With more rows than features,
+    large problems take the normal equations: the d x d Gram matrices
+    ``X_r^T X_r`` and ``X_r^T X_r + X_f^T X_f`` (one pass over the data), each
+    factorised; small ones the SVD of the stacked data and of ``X_r`` (see
+    :class:`~linunlearn._linalg.RowSpace`).
 
     Examples
     --------
@@ -124,16 +126,21 @@ def row_spaces(X_r, X_f, X=None):
     (array([2., 3., 0.]), array([1., 0., 0.]))
     """
     n_r, d = X_r.shape[-2:]
+    n = n_r + X_f.shape[-2]
     blocks = (X_r, X_f) if X is None else X
-    if n_r + X_f.shape[-2] > d:
-        return RowSpace(blocks, name="[X_r; X_f]"), RowSpace(X_r, name="X_r")
+    if n > d:
+        C_r = C = None
+        if n * d * d >= NORMAL_MIN_WORK:  # the normal equations' d x d matrices
+            C_r = np.swapaxes(X_r, -1, -2) @ X_r
+            C = C_r + np.swapaxes(X_f, -1, -2) @ X_f
+        return (RowSpace(blocks, name="[X_r; X_f]", C=C),
+                RowSpace(X_r, name="X_r", C=C_r))
     G = gram_blocks(blocks) if X is None else gram(X)
     rows = RowSpace(blocks, G, name="[X_r; X_f]")
     # The leading block of G is at least as well conditioned as G (2-norm, by
     # eigenvalue interlacing), so in the 1-norm of the LAPACK estimate its
     # reciprocal condition number is at least G's over n^2: X_r needs no
     # estimate of its own unless G's is within that factor of the threshold.
-    n = G.shape[-1]
     bound = None if rows.rcond is None else rows.rcond / n ** 2
     return rows, RowSpace(X_r, G[..., :n_r, :n_r], name="X_r",
                           factor=rows.leading_factor(n_r), rcond=bound)
