@@ -50,10 +50,11 @@ import numpy as np
 from .. import claims, families, montecarlo, regimes
 from ..regimes import BASE
 from ..checks import ZERO_ATOL
-from .._validation import check_int
+from .._linalg import mv, rmv
+from .._validation import NotConvergedWarning, check_int, warn
 from ..methods import discriminative_finetune
 from ..metrics import evaluate, squared_loss
-from ..simulate import gradient_descent
+from ..simulate import smoothness
 from ..solutions import (PAPER_METHODS, available_methods, closed_form, mask_for,
                          solve)
 
@@ -157,10 +158,66 @@ _TRAINING_CASES = (("distinct", 0, "distinct features, $d_{lap} = 0$"),
                    ("overlap", 16, "overlap, $d_{lap}/d_f = 0.4$"))
 
 
-def _padded(histories):
-    """Stack histories of different lengths, each padded with its last value."""
-    k = max(len(h) for h in histories)
-    return np.array([np.concatenate([h, np.full(k - len(h), h[-1])]) for h in histories])
+def _descend(X, y, w0, monitors, *, max_steps, gtol):
+    """:func:`linunlearn.gradient_descent` (full batch, step ``1/L``) on a stack of problems.
+
+    The runs go side by side, each with its own step size and stopping rule,
+    by the same operations problem by problem (batched matrix-vector products
+    are the same BLAS calls, and norms are dot products as
+    ``numpy.linalg.norm`` takes them), so each run's iterates and losses are
+    the numbers of ``gradient_descent`` on that problem (a test checks it). A
+    run that has stopped keeps its weights, so its losses repeat: the
+    histories come padded with their last value.
+
+    Parameters
+    ----------
+    X : ndarray of shape (T, n, d)
+    y : ndarray of shape (T, n)
+    w0 : ndarray of shape (T, d)
+    monitors : dict of str to (X_m, y_m) stacks
+        The losses recorded at every step (the run's own loss is not).
+    max_steps : ndarray of int, shape (T,)
+    gtol : float
+
+    Returns
+    -------
+    w : ndarray of shape (T, d)
+    histories : dict of str to ndarray of shape (T, steps + 1)
+    n_steps : ndarray of int, shape (T,)
+    """
+    n = X.shape[-2]
+    lr = np.array([1.0 / L if L > 0 else 1.0 for L in map(smoothness, X)])[:, None]
+
+    def gradient(w):
+        return (2.0 / n) * rmv(X, mv(X, w) - y)
+
+    def norms(g):
+        return np.sqrt([row.dot(row) for row in g])
+
+    w = np.array(w0, dtype=float)
+    g = gradient(w)
+    g0 = np.maximum(norms(g), norms((2.0 / n) * rmv(X, y)))
+    threshold = gtol * g0
+    histories = {name: [] for name in monitors}
+
+    def record():
+        for name, (Xm, ym) in monitors.items():
+            r = mv(Xm, w) - ym
+            histories[name].append(np.sum(r * r, axis=-1) / ym.shape[-1])
+
+    record()
+    steps = np.zeros(len(X), int)
+    active = (norms(g) > threshold) & (g0 > 0) & (steps < max_steps)
+    while active.any():
+        w[active] -= lr[active] * g[active]
+        steps += active
+        g = np.where(active[:, None], gradient(w), g)
+        record()
+        active &= (norms(g) > threshold) & (steps < max_steps)
+    if gtol > 0 and np.any(steps >= max_steps):  # pragma: no cover - budget of 200000
+        warn("gradient descent stopped at max_steps before converging",
+             NotConvergedWarning)
+    return w, {k: np.stack(v, axis=-1) for k, v in histories.items()}, steps
 
 
 def compute_training_curves(seed=0, *, quick=False, progress=None):
@@ -176,24 +233,23 @@ def compute_training_curves(seed=0, *, quick=False, progress=None):
     n_draws = 10 if quick else 100
     cases = []
     total = n_draws * len(_TRAINING_CASES)
+    budget = 200_000  # gradient_descent's default max_steps
     for i, (name, d_lap, description) in enumerate(_TRAINING_CASES):
         scenario = _flat_scenario(d_lap=d_lap)
-        children = montecarlo.seed_sequence(seed, "training_curves", name).spawn(n_draws)
-        runs = {"pre": [], "ft": [], "golden": []}
-        for t, child in enumerate(children):
-            data = scenario.sample(rng=np.random.default_rng(child))
-            monitors = {"remaining_loss": (data.X_r, data.y_r),
-                        "unlearning_loss": (data.X_f, data.y_f)}
-            pre = gradient_descent(data.X, data.y, np.zeros(data.d), monitors=monitors)
-            golden = gradient_descent(data.X_r, data.y_r, np.zeros(data.d),
-                                      monitors=monitors)
-            ft = gradient_descent(data.X_r, data.y_r, pre.w, monitors=monitors,
-                                  gtol=0.0, max_steps=golden.n_steps)
-            for key, run in (("pre", pre), ("ft", ft), ("golden", golden)):
-                runs[key].append(run.history)
-            _report(progress, i * n_draws + t + 1, total)
-        curves = {(key, loss): _padded([h[loss] for h in hs]) for key, hs in runs.items()
+        # the draws of scenario.sample with each child seed, side by side
+        b = scenario.sample_batch(
+            montecarlo.seed_sequence(seed, "training_curves", name).spawn(n_draws))
+        monitors = {"remaining_loss": (b.X_r, b.y_r), "unlearning_loss": (b.X_f, b.y_f)}
+        zeros, full = np.zeros((n_draws, b.d)), np.full(n_draws, budget)
+        w_o, pre, _ = _descend(b.X, b.y, zeros, monitors, max_steps=full, gtol=1e-12)
+        _, golden, k = _descend(b.X_r, b.y_r, zeros, monitors, max_steps=full,
+                                gtol=1e-12)
+        # fine-tuning from w_o for as many steps as retraining took, gtol = 0
+        _, ft, _ = _descend(b.X_r, b.y_r, w_o, monitors, max_steps=k, gtol=0.0)
+        curves = {(key, loss): h[loss] for key, h in (("pre", pre), ("ft", ft),
+                                                     ("golden", golden))
                   for loss in ("remaining_loss", "unlearning_loss")}
+        _report(progress, (i + 1) * n_draws, total)
         g = montecarlo.confidence_interval(curves["golden", "unlearning_loss"])
         mean = lambda key, loss: curves[key, loss].mean(axis=0)  # noqa: E731
         cases.append(TrainingCase(

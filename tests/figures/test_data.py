@@ -258,3 +258,28 @@ def test_claim_map_cells_are_the_same_in_worker_processes():
     finally:
         executor.shutdown()
     assert parallel == serial and serial[0].n_trials == 30
+
+
+def test_side_by_side_gradient_descent_is_gradient_descent_run_by_run():
+    """The training curves' runs: the numbers of gradient_descent, problem by problem."""
+    import linunlearn as lu
+    from linunlearn.figures.data import _descend
+    batch = lu.Scenario.overlapping(8, 6, 2, 4, 3).sample_batch(
+        np.random.SeedSequence(2).spawn(5))
+    monitors = {"remaining_loss": (batch.X_r, batch.y_r),
+                "unlearning_loss": (batch.X_f, batch.y_f)}
+    start = np.random.default_rng(3).standard_normal((5, batch.d))
+    for X, y, budget, gtol in ((batch.X, batch.y, np.full(5, 200_000), 1e-12),
+                               (batch.X_r, batch.y_r, np.array([0, 3, 7, 1, 20]), 0.0)):
+        w, histories, steps = _descend(X, y, start, monitors, max_steps=budget, gtol=gtol)
+        for t in range(5):
+            run = lu.gradient_descent(X[t], y[t], start[t], gtol=gtol, max_steps=budget[t],
+                                      monitors={k: (Xm[t], ym[t]) for k, (Xm, ym)
+                                                in monitors.items()})
+            assert steps[t] == run.n_steps
+            np.testing.assert_array_equal(w[t], run.w)
+            for key, history in histories.items():
+                k = len(run.history[key])
+                np.testing.assert_array_equal(history[t, :k], run.history[key])
+                assert np.all(history[t, k:] == run.history[key][-1])  # padded
+    assert steps.max() == 20 and histories["remaining_loss"].shape == (5, 21)
