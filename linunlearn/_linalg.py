@@ -387,23 +387,24 @@ class RowSpace:
         """Return ``w0 + X^+ (y - X w0)``: where gradient descent from ``w0`` ends."""
         return w0 + self.pinv(y - self.apply(w0))
 
-    def fit(self, y, w0=None, Xw0=None):
+    def fit(self, y, w0=None, Xw0=None, fitted=True):
         """Return ``w = w0 + X^+ (y - X w0)`` and its fitted values ``X w``, or ``None``.
 
         ``w`` is :meth:`gd_limit`'s (:meth:`pinv`'s without ``w0``), by the
         same operations. On the Cholesky route ``w = w0 + X^T a`` and ``X w =
         X w0 + G a``: an n x n product instead of a pass over ``X``, equal to
-        it up to round-off there (``cond(X) <= 1e4``); elsewhere ``None``.
-        ``Xw0``: ``X w0``, if known.
+        it up to round-off there (``cond(X) <= 1e4``); elsewhere, or without
+        ``fitted``, ``None``. ``Xw0``: ``X w0``, if known.
         """
+        fitted = fitted and self.method == "cholesky"
         if w0 is None:
-            if self.method != "cholesky":
+            if not fitted:
                 return self.pinv(y), None
             a = self.dual(y)
             return self.apply_transpose(a), mv(self._G, a)
         Xw0 = self.apply(w0) if Xw0 is None else Xw0
         r = y - Xw0
-        if self.method != "cholesky":
+        if not fitted:
             return w0 + self.pinv(r), None
         a = self.dual(r)
         return w0 + self.apply_transpose(a), Xw0 + mv(self._G, a)

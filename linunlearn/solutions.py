@@ -392,29 +392,31 @@ def closed_form(data, method, mask=None, semantics="reset"):
     return _closed_form(data, method, mask, semantics)[0]
 
 
-def _closed_form(data, method, mask=None, semantics="reset"):
-    """:func:`closed_form`'s weights and their fitted values (``X w`` of the data they fit).
+def _closed_form(data, method, mask=None, semantics="reset", fitted=False):
+    """:func:`closed_form`'s weights, and with ``fitted`` their fitted values or ``None``.
 
-    The fitted values come cheaply from the Gram matrix on the Cholesky route
+    The fitted values (``X w`` of the data the model fits) come cheaply from
+    the Gram matrix on the Cholesky route
     (:meth:`~linunlearn._linalg.RowSpace.fit`), else are ``None``.
     """
     check_option(method, "method", METHODS)
     rows_all, rows_r = data.rows
     if method == "golden":
-        return rows_r.fit(data.y_r)
-    # w_o (and X w_o): computed once per data set, shared by every model from it
-    w_o, fitted_o = computed_once(data, "pretrained", lambda: rows_all.fit(data.y))
+        return rows_r.fit(data.y_r, fitted=fitted)
+    # w_o (and X_r w_o): computed once per data set, shared by every model from it
+    w_o, fitted_o = computed_once(data, ("pretrained", fitted),
+                                  lambda: rows_all.fit(data.y, fitted=fitted))
     if method == "pretrained":
         return w_o.copy(), fitted_o  # the shared one stays as computed
     if method in ("finetune", "projection"):
         Xw_o = computed_once(data, "X_r w_o", lambda: rows_r.apply(w_o))
         if method == "finetune":
-            return rows_r.fit(data.y_r, w_o, Xw_o)
+            return rows_r.fit(data.y_r, w_o, Xw_o, fitted=fitted)
         if rows_r.method == "cholesky":  # P_r w_o = X_r^+ (X_r w_o)
-            return rows_r.fit(Xw_o)
+            return rows_r.fit(Xw_o, fitted=fitted)
         return rows_r.project(w_o), None
     if semantics == "reset":
-        return rows_r.fit(data.y_r, mask * w_o)
+        return rows_r.fit(data.y_r, mask * w_o, fitted=fitted)
     masked = RowSpace(data.X_r * mask[..., None, :],
                       name="X_r restricted to the weights the mask updates")
     return w_o + masked.pinv(data.y_r - mv(data.X_r, w_o)), None
@@ -452,7 +454,7 @@ def _core(data, method, numeric, gd, mask_options=None):
     if numeric:
         run = _numeric(data, method, mask, semantics, gd)
         return {"w": run.w, "run": run, "mask": mask, "semantics": semantics}
-    w, fitted = _closed_form(data.outputs_first, method, mask, semantics)
+    w, fitted = _closed_form(data.outputs_first, method, mask, semantics, fitted=True)
     if data.n_outputs is not None:
         w, fitted = w.T, None if fitted is None else fitted.T
     return {"w": w, "mask": mask, "semantics": semantics, "fitted": fitted}

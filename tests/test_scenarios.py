@@ -391,3 +391,35 @@ def test_a_dataset_is_built_in_one_pass_without_temporaries():
     np.testing.assert_array_equal(inferred.support_r,
                                   lu.masks.select(lu.masks.saliency(X_r)))
     assert inferred.support_r.sum() == 19995 and inferred.support_f.all()
+
+
+def test_results_are_remembered_only_for_arrays_that_cannot_change():
+    """once_per_array: read-only arrays (and views of them) only; dropped with the array."""
+    import gc
+    from linunlearn._validation import _REMEMBERED, once_per_array
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return np.ones(2)
+
+    writable = np.eye(3)
+    once_per_array(writable, "k", compute)
+    once_per_array(writable, "k", compute)
+    assert len(calls) == 2  # recomputed: the array may have changed
+    frozen = np.eye(3)
+    frozen.setflags(write=False)
+    view_of_writable = writable[:2]
+    view_of_writable.setflags(write=False)
+    once_per_array(view_of_writable, "k", compute)
+    assert len(calls) == 3  # its base can still change
+    first = once_per_array(frozen, "k", compute)
+    assert once_per_array(frozen, "k", compute) is first and len(calls) == 4
+    with pytest.raises(ValueError, match="read-only"):
+        first[0] = 5.0  # the remembered result cannot be edited either
+    assert once_per_array(frozen[1:], "k", compute) is not first  # a view: its own entry
+    key = id(frozen)
+    assert key in _REMEMBERED
+    del frozen
+    gc.collect()
+    assert key not in _REMEMBERED
