@@ -342,12 +342,28 @@ class RowSpace:
             return None
         return self._factor[0][..., :k, :k]
 
+    def _lapack_factor(self):
+        """The Cholesky factor laid out as LAPACK reads it: every problem Fortran-ordered.
+
+        A leading block of a larger problem's factor is not: it is copied once
+        (instead of at every solve).
+        """
+        factor = self.__dict__.get("_lapack")
+        if factor is None:
+            factor = self._factor[0]
+            n = factor.shape[-1]
+            if factor.strides[-2:] != (factor.itemsize, factor.itemsize * n):
+                factor = np.swapaxes(np.ascontiguousarray(np.swapaxes(factor, -1, -2)),
+                                     -1, -2)
+            self._lapack = factor
+        return factor
+
     def dual(self, r):
         """Return ``(X X^T)^+ r`` for ``r`` of shape (..., n)."""
         if self.method == "cholesky":
-            return _cho_solve(self._factor[0], r)
+            return _cho_solve(self._lapack_factor(), r)
         if self.method == "normal":  # X (X^T X)^-2 X^T r
-            C_inv = lambda v: _cho_solve(self._factor[0], v)  # noqa: E731
+            C_inv = lambda v: _cho_solve(self._lapack_factor(), v)  # noqa: E731
             return self.apply(C_inv(C_inv(self.apply_transpose(r))))
         U = self._U
         return mv(U, self._inv_s ** 2 * rmv(U, r))
@@ -372,7 +388,7 @@ class RowSpace:
         if self.method == "cholesky":
             return self.apply_transpose(self.dual(r))
         if self.method == "normal":
-            return _cho_solve(self._factor[0], self.apply_transpose(r))
+            return _cho_solve(self._lapack_factor(), self.apply_transpose(r))
         return rmv(self._Vt, self._inv_s * rmv(self._U, r))
 
     def project(self, w):
