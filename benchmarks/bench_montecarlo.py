@@ -32,7 +32,7 @@ import reference as ref  # noqa: E402
 from linunlearn import claims, families, montecarlo, verifier  # noqa: E402
 from linunlearn._linalg import one_blas_thread  # noqa: E402
 from linunlearn.figures import data as figdata  # noqa: E402
-from linunlearn.regimes import BASE, flat_scenario, map_regimes  # noqa: E402
+from linunlearn.regimes import flat_scenario, map_regimes  # noqa: E402
 from linunlearn.scenarios import Scenario  # noqa: E402
 
 #: Issue 11's goal: at most this many times the plain-numpy reference.

@@ -386,6 +386,7 @@ def test_a_dataset_is_built_in_one_pass_without_temporaries():
         finally:
             tracemalloc.stop()
         assert size <= peak < size + 4 * _BLOCK_BYTES, (peak - size) / _BLOCK_BYTES
+        assert data.X.shape == (400, 20000) and np.shares_memory(data.X_r, data.X)
     # inferred supports: the numbers of masks.saliency, so the same mask
     inferred = Dataset(X_r, np.ones(300), X_f, np.ones(100))
     np.testing.assert_array_equal(inferred.support_r,
