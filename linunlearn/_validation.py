@@ -1,9 +1,11 @@
 """Checks at the boundary of every public function, and the project's warnings."""
 
+import functools
 import numbers
 import os
 import sys
 import warnings
+import weakref
 
 import numpy as np
 
@@ -54,12 +56,13 @@ def warn(message, category):
 MAX_ABS = 1e150
 
 
-def as_array(value, name, *, ndim, dtype=float, batched=False):
+def as_array(value, name, *, ndim, dtype=float, batched=False, values=True):
     """Return ``value`` as a finite real float ndarray with ``ndim`` dimensions.
 
     ``ndim`` is an int or a tuple of allowed ints; with ``batched=True`` it is
     the number of core dimensions, and any number of leading stack axes may
-    come before them.
+    come before them. ``values=False`` leaves out the check of the entries
+    (:func:`check_values`), for a caller that checks them itself.
     """
     not_numeric = f"{name} must be a numeric array, got {type(value).__name__}"
     try:
@@ -84,15 +87,77 @@ def as_array(value, name, *, ndim, dtype=float, batched=False):
             f"{name} must have {expected} dimension(s), got shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    if dtype is float:
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
-        largest = float(np.max(np.abs(array)))
-        if largest > MAX_ABS:
-            raise ValueError(f"{name} must have entries below {MAX_ABS:g} in absolute "
-                             f"value (losses and Gram matrices square them), got "
-                             f"{largest:.3g}: rescale it")
+    if dtype is float and values:  # a read-only array is checked once
+        once_per_array(array, "checked", lambda: check_values(array, name) or True)
     return array
+
+
+def check_values(array, name):
+    """Refuse NaN, inf and entries above :data:`MAX_ABS` in a float array.
+
+    Two reductions (the smallest and largest entry; NaN propagates through
+    both) and no temporary of the array's size.
+    """
+    low, high = float(np.min(array)), float(np.max(array))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    largest = max(-low, high)
+    if largest > MAX_ABS:
+        raise ValueError(f"{name} must have entries below {MAX_ABS:g} in absolute "
+                         f"value (losses and Gram matrices square them), got "
+                         f"{largest:.3g}: rescale it")
+
+
+_REMEMBERED = {}
+
+
+def _immutable(array):
+    """Whether ``array`` and every array it is a view of are read-only."""
+    while isinstance(array, np.ndarray):
+        if array.flags.writeable:
+            return False
+        array = array.base
+    return True
+
+
+def _forget(key, ref, remembered=_REMEMBERED):  # bound now: still there at exit
+    if remembered.get(key, (None,))[0] is ref:
+        del remembered[key]
+
+
+def once_per_array(array, key, compute):
+    """Return ``compute()``, computed once per read-only ``array`` and ``key``.
+
+    For pure functions of an array that cannot change (it and the arrays it
+    is a view of are read-only, as a :class:`~linunlearn.Dataset`'s and a
+    :class:`~linunlearn.DatasetBatch`'s are): e.g. the eigendecomposition of
+    ``X_r X_r^T`` that every k-step iterate of a batch's statistic uses. The
+    result is the same array each time (made read-only) and is dropped with
+    ``array``. For a writable array ``compute()`` runs every time.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.eye(2)
+    >>> X.setflags(write=False)
+    >>> once_per_array(X, "trace", lambda: np.trace(X)) is once_per_array(
+    ...     X, "trace", lambda: 0.0)
+    True
+    """
+    if not _immutable(array):
+        return compute()
+    entry = _REMEMBERED.get(id(array))
+    if entry is None or entry[0]() is not array:
+        ref = weakref.ref(array, functools.partial(_forget, id(array)))
+        entry = _REMEMBERED[id(array)] = (ref, {})
+    results = entry[1]
+    if key not in results:
+        value = compute()
+        for part in value if isinstance(value, tuple) else (value,):
+            if isinstance(part, np.ndarray):
+                part.setflags(write=False)
+        results[key] = value
+    return results[key]
 
 
 def as_mask(mask, name, d):

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import proofs, theory
-from ._linalg import mv
+from ._linalg import mv, numpy_pinv
 from ._validation import NotConvergedWarning
 from .checks import IDENTITY_RTOL, Check
 from .metrics import average_gap, evaluate, population_loss, squared_loss
@@ -589,7 +589,7 @@ def stat_golden_unlearning_loss_given_remaining(batch, models=None):
     Pv = batch.rows[1].project(np.broadcast_to(v, w_g.shape))
     columns = [ul, Pv @ u - q * (u @ v), np.sum(Pv ** 2, axis=-1) - q * (v @ v)]
     if batch.sigma > 0 and overlap.any():
-        pinv = np.linalg.pinv(batch.X_r)[..., overlap, :]  # independent of the models
+        pinv = numpy_pinv(batch.X_r)[..., overlap, :]  # independent of the models
         a = mv(pinv, batch.y_r - mv(batch.X_r, batch.w_r_star))
         columns += [np.sum(a ** 2, axis=-1) - batch.sigma ** 2 * np.sum(pinv ** 2, axis=(-2, -1)),
                     2 * np.sum((Pv - batch.w_f_star)[..., overlap] * a, axis=-1)]
@@ -702,7 +702,7 @@ def stat_mechanism(batch, models=None):
     w = (models or paper_models)(batch, "finetune", "golden", "pretrained")
     w_o = w["pretrained"]
     # An independent route to P_r: numpy's SVD-based pseudo-inverse.
-    P_w = mv(np.linalg.pinv(batch.X_r), mv(batch.X_r, w_o))
+    P_w = mv(numpy_pinv(batch.X_r), mv(batch.X_r, w_o))
     return _norm(w["finetune"] - w["golden"] - (w_o - P_w)) / _norm(w_o)
 
 
@@ -764,8 +764,9 @@ def stat_rbm_forgets_more(batch, models=None):
 def stat_rbm_keeps_overlap(batch, models=None):
     """C5: remaining test loss of RBM minus that of FBM."""
     w = (models or paper_models)(batch, "rbm", "fbm")
-    return (evaluate(batch, w["rbm"])["test_remaining_loss"]
-            - evaluate(batch, w["fbm"])["test_remaining_loss"])
+    test_r = ("test_remaining_loss",)
+    return (evaluate(batch, w["rbm"], test_r)["test_remaining_loss"]
+            - evaluate(batch, w["fbm"], test_r)["test_remaining_loss"])
 
 
 def stat_rbm_disparity(batch, fbm=None, models=None):

@@ -68,8 +68,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import montecarlo
-from ._linalg import RowSpace, gram, mv, rmv
-from ._validation import check_float, check_int
+from ._linalg import RowSpace, gram_eigvalsh, gram_once, mv, numpy_pinv, rmv
+from ._validation import check_float, check_int, once_per_array
 from .checks import IDENTITY_RTOL, Check
 from .claims import (CLAIMS, PREMISE, Claim, Entry, golden_ul_heavy_tailed, isotropic,
                      mask_options)
@@ -155,15 +155,15 @@ def ridge_fit(X, y, lam):
     X, y = _check_problem(X, y)
     lam = _check_lambda(lam)
     if lam == 0.0:
-        return RowSpace(X).pinv(y)
+        return once_per_array(X, "row space", lambda: RowSpace(X)).pinv(y)
     n = X.shape[-2]
-    A = gram(X) + n * lam * np.eye(n)
+    A = gram_once(X) + n * lam * np.eye(n)
     return rmv(X, np.linalg.solve(A, y[..., None])[..., 0])
 
 
 def _lr(X, lam=0.0):
     """``1/L`` of ``(1/n)||X w - y||^2 + lam ||w||^2`` per problem, shape (..., 1)."""
-    top = np.linalg.eigvalsh(gram(X))[..., -1]
+    top = gram_eigvalsh(X)[..., -1]
     lr = 1.0 / (2.0 * (top / X.shape[-2] + lam))
     return lr[..., None] if np.ndim(lr) else float(lr)
 
@@ -333,7 +333,7 @@ def _ul(batch, w):
 
 def _null_part(X, w):
     """``(I - P) w`` with ``P`` from numpy's SVD pseudo-inverse (independent route)."""
-    return w - mv(np.linalg.pinv(X), mv(X, w))
+    return w - mv(numpy_pinv(X), mv(X, w))
 
 
 def _provide(batch, methods, fbm, w_o, *, golden, fine_tune):
@@ -395,7 +395,7 @@ def _pretrained(batch, pre_steps=None):
 def _lr_r(batch):
     """The step ``1/L`` of gradient descent on ``RL`` per trial, shape (trials, 1)."""
     n_r = batch.X_r.shape[-2]
-    return (n_r / (2.0 * np.linalg.eigvalsh(gram(batch.X_r))[..., -1]))[..., None]
+    return (n_r / (2.0 * gram_eigvalsh(batch.X_r)[..., -1]))[..., None]
 
 
 def _k_step(batch, w0, steps):
@@ -440,7 +440,7 @@ class EarlyModels:
 def stat_ridge_mechanism(batch, models):
     """C3 under ridge: ``||w_ft - X_r^+ y_r - (I - P_r) w_o|| / ||w_o||`` (numpy pinv)."""
     m = ridge_models(batch, models.lam)
-    golden0 = mv(np.linalg.pinv(batch.X_r), batch.y_r)
+    golden0 = mv(numpy_pinv(batch.X_r), batch.y_r)
     gap = m["finetune"] - golden0 - _null_part(batch.X_r, m["pretrained"])
     return _norm(gap) / _norm(m["pretrained"])
 
@@ -449,7 +449,7 @@ def _ridge_distance_change(batch, lam):
     m = ridge_models(batch, lam)
     w_o, w_g = m["pretrained"], m["golden"]
     change = _norm(m["finetune"] - w_g) ** 2 - _norm(w_o - w_g) ** 2
-    pinv = np.linalg.pinv(batch.X_r)  # independent route to X_r^+ and P_r
+    pinv = numpy_pinv(batch.X_r)  # independent route to X_r^+ and P_r
     predicted = (_norm(mv(pinv, batch.y_r) - w_g) ** 2
                  - _norm(mv(pinv, mv(batch.X_r, w_o)) - w_g) ** 2)
     return change, predicted, _norm(w_o - w_g) ** 2
@@ -479,7 +479,7 @@ def stat_ridge_gap_split(batch, models):
     Parts from numpy's pseudo-inverse; returns the larger relative deviation.
     """
     m = ridge_models(batch, models.lam)
-    pinv = np.linalg.pinv(batch.X_r)
+    pinv = numpy_pinv(batch.X_r)
     untouched = _null_part(batch.X_r, m["pretrained"])
     shrinkage = mv(pinv, batch.y_r) - m["golden"]
     gap = m["finetune"] - m["golden"]
@@ -492,7 +492,7 @@ def stat_ridge_gap_split(batch, models):
 
 def _kappa(X):
     n = X.shape[-2]
-    return np.linalg.eigvalsh(gram(X))[..., -1] / n
+    return gram_eigvalsh(X)[..., -1] / n
 
 
 def stat_ridge_budget(batch, models, steps=RIDGE_STEPS):
@@ -527,7 +527,7 @@ def stat_ridge_small_lambda(batch, models):
     pre_bound = None
     for X, y in ((batch.X, batch.y), (batch.X_r, batch.y_r)):
         n = X.shape[-2]
-        bound = n * lam / np.linalg.eigvalsh(gram(X))[..., 0]
+        bound = n * lam / gram_eigvalsh(X)[..., 0]
         dev = _rel(ridge_fit(X, y, lam), ridge_fit(X, y, 0.0))
         ratios.append(dev / bound)
         pre_bound = bound if pre_bound is None else pre_bound
@@ -1045,6 +1045,12 @@ def _stat_transition(batch):
     rows_r = batch.rows[1]
     w_g = rows_r.pinv(batch.y_r)
     w_ft = rows_r.gd_limit(batch.y_r, w_o)
+    # With rank(X_r) = |S_r| (n_r >= d_r) the row space of X_r is exactly the
+    # coordinates of S_r (X_r is zero off them), so w_ft = w_g + (1 - S_r) w_o
+    # exactly (C3): the closed form above loses cond(X_r) eps, unbounded at
+    # n_r = d_r, where the gap (0) came out as 1e-9 of BLAS-dependent round-off.
+    full = np.reshape(rows_r.rank == batch.support_r.sum(), (-1, 1))
+    w_ft = np.where(full, w_g + ~batch.support_r * w_o, w_ft)
     return np.stack([_rel(w_ft, w_g), _ul(batch, w_g) - _ul(batch, w_ft)], -1)
 
 

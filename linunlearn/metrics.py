@@ -33,7 +33,7 @@ and are absent without them.
 import numpy as np
 
 from ._linalg import mv
-from ._validation import as_array, check_option
+from ._validation import as_array, check_option, once_per_array
 from .scenarios import Dataset, DatasetBatch
 
 __all__ = ["squared_loss", "population_loss", "evaluate", "average_gap", "mia_efficacy", "METRICS",
@@ -101,13 +101,13 @@ def _attack_loss(X, y, w):
     A residual entry counts as round-off (:data:`MIA_RTOL`) relative to
     ``|y_i| + ||x_i|| ||w||`` (per output column).
     """
+    rows = once_per_array(X, "row norms", lambda: np.linalg.norm(X, axis=-1))
     if y.ndim == X.ndim:  # (..., n, k): k outputs
         r = X @ w - y
-        size = (np.abs(y) + np.linalg.norm(X, axis=-1)[..., None]
-                * np.linalg.norm(w, axis=-2)[..., None, :])
+        size = np.abs(y) + rows[..., None] * np.linalg.norm(w, axis=-2)[..., None, :]
         return np.sum(np.where(np.abs(r) <= MIA_RTOL * size, 0.0, r) ** 2, axis=-1)
     r = mv(X, w) - y
-    size = np.abs(y) + np.linalg.norm(X, axis=-1) * np.linalg.norm(w, axis=-1)[..., None]
+    size = np.abs(y) + rows * np.linalg.norm(w, axis=-1)[..., None]
     return np.where(np.abs(r) <= MIA_RTOL * size, 0.0, r) ** 2
 
 
@@ -212,14 +212,22 @@ def mia_efficacy(member_losses, nonmember_losses, target_losses):
     return np.mean(target_losses > tau, axis=-1)
 
 
-def _metrics(data, w):
-    """All metrics as arrays; works on a Dataset (any labels) or a batch of them."""
-    out = {"remaining_loss": squared_loss(data.X_r, data.y_r, w),
-           "unlearning_loss": squared_loss(data.X_f, data.y_f, w)}
-    if data.has_population:
+def _metrics(data, w, keys=METRICS):
+    """The metrics ``keys`` (those the data allow) as arrays; works on a Dataset or a batch.
+
+    Only what ``keys`` needs is computed: held-out sets are read (for a
+    batch, drawn) only for the membership attack.
+    """
+    out = {}
+    if "remaining_loss" in keys:
+        out["remaining_loss"] = squared_loss(data.X_r, data.y_r, w)
+    if "unlearning_loss" in keys:
+        out["unlearning_loss"] = squared_loss(data.X_f, data.y_f, w)
+    tests = {"test_remaining_loss", "test_forgetting_loss", "test_loss"} & set(keys)
+    if tests and data.has_population:
         test_r = _population(data, w, data.support_r, data.w_r_star)
         test_f = _population(data, w, data.support_f, data.w_f_star)
-    elif data.X_test_r is not None and data.X_test_f is not None:
+    elif tests and data.X_test_r is not None and data.X_test_f is not None:
         test_r = squared_loss(data.X_test_r, data.y_test_r, w)
         test_f = squared_loss(data.X_test_f, data.y_test_f, w)
     else:
@@ -229,25 +237,28 @@ def _metrics(data, w):
         out["test_remaining_loss"] = test_r
         out["test_forgetting_loss"] = test_f
         out["test_loss"] = (n_r * test_r + n_f * test_f) / (n_r + n_f)
-    if data.X_test_r is not None:
+    if "mia_efficacy" in keys and data.X_test_r is not None:
         out["mia_efficacy"] = mia_efficacy(_attack_loss(data.X_r, data.y_r, w),
                                            _attack_loss(data.X_test_r, data.y_test_r, w),
                                            _attack_loss(data.X_f, data.y_f, w))
-    return out
+    return {k: v for k, v in out.items() if k in keys}
 
 
-def evaluate(data, w):
+def evaluate(data, w, metrics=METRICS):
     """Return the metrics of weights ``w`` on a data set, or on a batch of them.
 
     Parameters
     ----------
     data : Dataset or DatasetBatch
     w : ndarray of shape (d,), or (d, k) for ``k`` outputs; (trials, d) for a batch
+    metrics : sequence of str
+        The metrics wanted (default: every one of :data:`METRICS`); only
+        these are computed.
 
     Returns
     -------
     dict of str to float (to ndarray of shape (trials,) for a batch)
-        The keys of :data:`METRICS` that the data allow: always
+        The keys of ``metrics`` that the data allow: always
         ``"remaining_loss"`` and ``"unlearning_loss"``; the test losses with a
         population model or held-out sets; ``"mia_efficacy"`` with a held-out
         remaining set (the attack's non-members).
@@ -258,7 +269,7 @@ def evaluate(data, w):
         ``data`` not a :class:`~linunlearn.Dataset` or
         :class:`~linunlearn.DatasetBatch`, ``w`` not numeric.
     ValueError
-        ``w`` of the wrong shape, or not finite.
+        ``w`` of the wrong shape, or not finite; an unknown metric.
 
     Examples
     --------
@@ -269,20 +280,23 @@ def evaluate(data, w):
     >>> m["remaining_loss"] < 1e-20, m["unlearning_loss"] < 1e-20
     (True, True)
     >>> batch = Scenario.overlapping(8, 6, 2, 3, 2).sample_batch(np.random.SeedSequence(0).spawn(4))
-    >>> evaluate(batch, np.zeros((4, 12)))["unlearning_loss"].shape
+    >>> evaluate(batch, np.zeros((4, 12)), ["unlearning_loss"])["unlearning_loss"].shape
     (4,)
     """
+    if isinstance(metrics, str) or not all(m in METRICS for m in metrics):
+        raise ValueError(f"metrics must be a sequence of names from "
+                         f"{', '.join(METRICS)}, got {metrics!r}")
     if isinstance(data, DatasetBatch):
         w = as_array(w, "w", ndim=2)
         if w.shape != (data.n_trials, data.d):
             raise ValueError(f"w must have shape {(data.n_trials, data.d)} (one weight "
                              f"vector per trial), got {w.shape}")
-        return _metrics(data, w)
+        return _metrics(data, w, metrics)
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a linunlearn.Dataset or DatasetBatch, got "
                         f"{type(data).__name__}")
     w = data.as_weights(w)
-    return {k: float(v) for k, v in _metrics(data, w).items()}
+    return {k: float(v) for k, v in _metrics(data, w, metrics).items()}
 
 
 def average_gap(metrics, reference):

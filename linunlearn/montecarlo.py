@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.stats
-from threadpoolctl import threadpool_limits
 
+from ._linalg import one_blas_thread
 from ._validation import check_float, check_int, warn
 
 __all__ = ["ConfidenceInterval", "confidence_interval", "t_quantile", "seed_sequence",
@@ -169,8 +169,7 @@ def _run_chunk(task):
     so the batch runs on one thread; ``workers`` parallelise over batches.
     """
     statistic, scenario, seeds = task
-    with warnings.catch_warnings(record=True) as caught, \
-            threadpool_limits(limits=1, user_api="blas"):
+    with warnings.catch_warnings(record=True) as caught, one_blas_thread():
         warnings.simplefilter("always")
         values = statistic(scenario.sample_batch(seeds))
     return values, [(w.category, str(w.message)) for w in caught]

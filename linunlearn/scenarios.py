@@ -4,6 +4,8 @@ Scenario        a generative model: supports, sample sizes, teachers, noise, sca
 Dataset         one remaining set and one forgetting set (generated or user arrays)
 DatasetBatch    a stack of data sets drawn from one scenario (Monte Carlo trials)
 row_spaces      the row spaces of ``[X_r; X_f]`` and of ``X_r``, one Gram product
+computed_once   a result computed once per data set or batch (e.g. ``w_o``, shared
+                by every model of the data set)
 
 Coordinates are laid out as ``[A | O | B | unused]``: ``A`` is used only by the
 remaining data, ``O`` (size ``d_lap``) by both, ``B`` only by the forgetting
@@ -20,11 +22,11 @@ from functools import cached_property
 import numpy as np
 
 from . import masks
-from ._linalg import RowSpace, gram_blocks
+from ._linalg import NORMAL_MIN_WORK, RowSpace, gram, gram_blocks
 from ._validation import (as_array, as_generator, as_mask, check_float, check_int,
-                          check_option)
+                          check_option, check_values)
 
-__all__ = ["Dataset", "DatasetBatch", "Scenario", "row_spaces"]
+__all__ = ["Dataset", "DatasetBatch", "Scenario", "row_spaces", "computed_once"]
 
 #: Spawn key that separates the default teachers' random stream from every
 #: stream a user seed (or a Monte Carlo child seed) gives the data.
@@ -38,12 +40,12 @@ def _read_only(array, copy=True):
     return array
 
 
-def _optional_pair(X, y, name, d):
+def _optional_pair(X, y, name, d, values=True):
     if (X is None) != (y is None):
         raise ValueError(f"give both X_{name} and y_{name}, or neither")
     if X is None:
         return None, None
-    X = as_array(X, f"X_{name}", ndim=2)
+    X = as_array(X, f"X_{name}", ndim=2, values=values)
     y = as_array(y, f"y_{name}", ndim=(1, 2))
     if X.shape[1] != d:
         raise ValueError(f"X_{name} must have d={d} columns, got {X.shape[1]}")
@@ -53,13 +55,52 @@ def _optional_pair(X, y, name, d):
     return X, y
 
 
-def row_spaces(X_r, X_f):
+#: Bytes of the row blocks a Dataset copies and checks at once: small enough
+#: to stay in cache between the copy and the check, so that the data are
+#: read from memory once.
+_BLOCK_BYTES = 1 << 20
+
+
+def _stacked_copy(parts, names, scores_for):
+    """One copy ``[part_1; part_2; ...]``, each part's entries checked as they are copied.
+
+    Returns the copy and, for each part whose ``scores_for`` entry is true, its
+    Fisher saliency ``mean(X**2, axis=0)`` (the same sequential sum over rows
+    as :func:`linunlearn.masks.saliency`, so the same numbers), accumulated
+    block by block: no temporary of the data's size.
+    """
+    d = parts[0].shape[1]
+    out = np.empty((sum(len(p) for p in parts), d))
+    rows = max(1, _BLOCK_BYTES // (8 * d))
+    start, scores = 0, []
+    for part, name, score in zip(parts, names, scores_for):
+        total = None
+        for i in range(0, len(part), rows):
+            source = part[i:i + rows]
+            block = out[start + i:start + i + len(source)]
+            block[...] = source
+            check_values(block, name)
+            if score:
+                square = np.square(block)
+                total = np.add.reduce(square if total is None else
+                                      np.concatenate([total[None], square]), axis=0)
+        scores.append(total / len(part) if score else None)
+        start += len(part)
+    return out, scores
+
+
+def row_spaces(X_r, X_f, X=None):
     """Return the row spaces of ``[X_r; X_f]`` and of ``X_r``, sharing their factorisation.
 
     Parameters
     ----------
     X_r : ndarray of shape (..., n_r, d)
     X_f : ndarray of shape (..., n_f, d)
+    X : ndarray of shape (..., n_r + n_f, d), optional
+        ``[X_r; X_f]`` when the data are stored stacked (a :class:`Dataset`,
+        whose ``X_r`` and ``X_f`` are views of it): its Gram matrix is then
+        one product. Without it the Gram matrix is assembled from the blocks'
+        products (no stacked copy is made).
 
     Returns
     -------
@@ -71,9 +112,11 @@ def row_spaces(X_r, X_f):
     -----
     With ``n_r + n_f <= d``: one Gram product of all data, whose leading block
     is the Gram matrix of ``X_r``, and one Cholesky factorisation, whose
-    leading block is the factor for ``X_r``. With more rows than features the
-    stacked data are factorised by an SVD (no Gram matrix) and ``X_r`` on its
-    own.
+    leading block is the factor for ``X_r``. With more rows than features,
+    large problems take the normal equations: the d x d Gram matrices
+    ``X_r^T X_r`` and ``X_r^T X_r + X_f^T X_f`` (one pass over the data), each
+    factorised; small ones the SVD of the stacked data and of ``X_r`` (see
+    :class:`~linunlearn._linalg.RowSpace`).
 
     Examples
     --------
@@ -83,13 +126,47 @@ def row_spaces(X_r, X_f):
     (array([2., 3., 0.]), array([1., 0., 0.]))
     """
     n_r, d = X_r.shape[-2:]
-    blocks = (X_r, X_f)
-    if n_r + X_f.shape[-2] > d:
-        return RowSpace(blocks, name="[X_r; X_f]"), RowSpace(X_r, name="X_r")
-    G = gram_blocks(blocks)
+    n = n_r + X_f.shape[-2]
+    blocks = (X_r, X_f) if X is None else X
+    if n > d:
+        C_r = C = None
+        if n * d * d >= NORMAL_MIN_WORK:  # the normal equations' d x d matrices
+            C_r = np.swapaxes(X_r, -1, -2) @ X_r
+            C = C_r + np.swapaxes(X_f, -1, -2) @ X_f
+        return (RowSpace(blocks, name="[X_r; X_f]", C=C),
+                RowSpace(X_r, name="X_r", C=C_r))
+    G = gram_blocks(blocks) if X is None else gram(X)
     rows = RowSpace(blocks, G, name="[X_r; X_f]")
+    # The leading block of G is at least as well conditioned as G (2-norm, by
+    # eigenvalue interlacing), so in the 1-norm of the LAPACK estimate its
+    # reciprocal condition number is at least G's over n^2: X_r needs no
+    # estimate of its own unless G's is within that factor of the threshold.
+    bound = None if rows.rcond is None else rows.rcond / n ** 2
     return rows, RowSpace(X_r, G[..., :n_r, :n_r], name="X_r",
-                          factor=rows.leading_factor(n_r))
+                          factor=rows.leading_factor(n_r), rcond=bound)
+
+
+def computed_once(data, key, compute):
+    """Return ``compute()``, computed once per data set (or batch) and ``key``.
+
+    For results that depend only on the data set's arrays, which do not
+    change (a :class:`Dataset` holds read-only copies; a
+    :class:`DatasetBatch` is not to be edited either): the pretrained model
+    ``w_o``, shared by every model of the data set, or a factorisation used
+    by several statistics of the same batch.
+
+    Examples
+    --------
+    >>> data = Scenario.overlapping(6, 4, 2, 3, 2).sample(rng=0)
+    >>> calls = []
+    >>> first = computed_once(data, "answer", lambda: calls.append(1) or 42)
+    >>> computed_once(data, "answer", lambda: calls.append(1) or 42), len(calls)
+    (42, 1)
+    """
+    memo = data.__dict__.setdefault("_computed_once", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 #: Array fields of a Dataset other than the training data, copied read-only.
@@ -161,14 +238,16 @@ class Dataset:
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
-        X_r = as_array(self.X_r, "X_r", ndim=2)
-        X_f = as_array(self.X_f, "X_f", ndim=2)
+        # Shapes and types first; the entries of X_r and X_f are checked once,
+        # block by block, while they are copied into X = [X_r; X_f].
+        X_r = as_array(self.X_r, "X_r", ndim=2, values=False)
+        X_f = as_array(self.X_f, "X_f", ndim=2, values=False)
         if X_f.shape[1] != X_r.shape[1]:
             raise ValueError(f"X_f must have as many columns as X_r "
                              f"({X_r.shape[1]}), got {X_f.shape[1]}")
         d = X_r.shape[1]
         for name, X in (("r", X_r), ("f", X_f)):
-            X, y = _optional_pair(X, getattr(self, f"y_{name}"), name, d)
+            X, y = _optional_pair(X, getattr(self, f"y_{name}"), name, d, values=False)
             set_(f"X_{name}", X)
             set_(f"y_{name}", y)
             X, y = _optional_pair(getattr(self, f"X_test_{name}"),
@@ -198,17 +277,22 @@ class Dataset:
             raise ValueError("scale must be positive")
         if self.sigma is not None:
             set_("sigma", check_float(self.sigma, "sigma", minimum=0.0))
-        for name, X in (("r", self.X_r), ("f", self.X_f)):
-            support = getattr(self, f"support_{name}")
-            if support is None:
-                support = masks.select(masks.saliency(X))
-            set_(f"support_{name}", as_mask(support, f"support_{name}", d))
+        for name in ("support_r", "support_f"):
+            support = getattr(self, name)
+            if support is not None:
+                set_(name, as_mask(support, name, d))
         # One read-only copy of the training data: X_r and X_f (y_r and y_f)
         # are views of X = [X_r; X_f] (y), which needs no copy of its own.
         n_r = self.X_r.shape[0]
-        for whole, part_r, part_f in (("_X", "X_r", "X_f"), ("_y", "y_r", "y_f")):
-            stacked = _read_only(np.concatenate([getattr(self, part_r),
-                                                 getattr(self, part_f)]), copy=False)
+        X, scores = _stacked_copy((self.X_r, self.X_f), ("X_r", "X_f"),
+                                  (self.support_r is None, self.support_f is None))
+        for name, score in zip(("support_r", "support_f"), scores):
+            if score is not None:  # the features the data use (masks.saliency)
+                set_(name, as_mask(masks.select(score), name, d))
+        y = np.concatenate([self.y_r, self.y_f])
+        for whole, stacked, part_r, part_f in (("_X", X, "X_r", "X_f"),
+                                               ("_y", y, "y_r", "y_f")):
+            stacked = _read_only(stacked, copy=False)
             set_(whole, stacked)
             set_(part_r, stacked[:n_r])
             set_(part_f, stacked[n_r:])
@@ -290,7 +374,11 @@ class Dataset:
     @cached_property
     def rows(self):
         """Row spaces of all data and of ``X_r``, sharing one Gram product."""
-        return row_spaces(self.X_r, self.X_f)
+        return row_spaces(self.X_r, self.X_f, self.X)
+
+
+#: The held-out sets of a data set, in the order they are drawn.
+_HELD_OUT = ("X_test_r", "y_test_r", "X_test_f", "y_test_f")
 
 
 class DatasetBatch:
@@ -307,9 +395,14 @@ class DatasetBatch:
     ----------
     scenario : Scenario
     arrays : dict of str to ndarray
-        ``X_r, y_r, X_f, y_f, X_test_r, y_test_r, X_test_f, y_test_f``, each
-        with the trial axis first (as :meth:`Scenario.sample_batch` stacks
-        them).
+        ``X_r, y_r, X_f, y_f`` and optionally ``X_test_r, y_test_r, X_test_f,
+        y_test_f``, each with the trial axis first.
+    generators : sequence of numpy.random.Generator, optional
+        Each trial's generator, just after the draws of its training sets:
+        the held-out sets are drawn from them, in the order of
+        :meth:`Scenario.draw_arrays` (remaining, then forgetting), when first
+        read (most statistics read none, the membership attack only the
+        remaining one). :meth:`Scenario.sample_batch` passes them.
 
     Examples
     --------
@@ -318,16 +411,45 @@ class DatasetBatch:
     >>> batch = s.sample_batch(np.random.SeedSequence(0).spawn(5))
     >>> batch.n_trials, batch.X_r.shape, batch[0].X_r.shape
     (5, (5, 3, 8), (3, 8))
+    >>> batch.X_test_r.shape                  # drawn when first read
+    (5, 100, 8)
     """
 
-    def __init__(self, scenario, arrays):
+    def __init__(self, scenario, arrays, *, generators=None):
         self.scenario = scenario
+        self._held_out = {k: arrays[k] for k in _HELD_OUT if k in arrays}
         for name, value in arrays.items():
-            setattr(self, name, value)
+            if name not in _HELD_OUT:
+                setattr(self, name, value)
+        self._generators = generators
         self.support_r, self.support_f = scenario.support_r, scenario.support_f
         self.scale, self.sigma = scenario.scale, scenario.sigma
         self.w_r_star, self.w_f_star = scenario.w_r_star, scenario.w_f_star
         self.has_population = True
+
+    def _read_held_out(self, name):
+        # In stream order, each set when first needed: the remaining one
+        # alone serves the membership attack (test losses are exact).
+        for part in ("r", "f"):
+            if self._generators is not None and f"X_test_{part}" not in self._held_out:
+                drawn = self.scenario._held_out_stack(self._generators, part)
+                for value in drawn.values():
+                    value.setflags(write=False)
+                self._held_out.update(drawn)
+            if name.endswith(part):
+                break
+        if "X_test_f" in self._held_out:
+            self._generators = None
+        return self._held_out.get(name)
+
+    X_test_r = property(lambda self: self._read_held_out("X_test_r"),
+                        doc="Held-out remaining features, shape (trials, n_test, d).")
+    y_test_r = property(lambda self: self._read_held_out("y_test_r"),
+                        doc="Held-out remaining labels, shape (trials, n_test).")
+    X_test_f = property(lambda self: self._read_held_out("X_test_f"),
+                        doc="Held-out forgetting features, shape (trials, n_test, d).")
+    y_test_f = property(lambda self: self._read_held_out("y_test_f"),
+                        doc="Held-out forgetting labels, shape (trials, n_test).")
 
     @property
     def n_trials(self):
@@ -352,12 +474,12 @@ class DatasetBatch:
     @cached_property
     def X(self):
         """All training features, shape (trials, n_r + n_f, d)."""
-        return np.concatenate([self.X_r, self.X_f], axis=-2)
+        return _read_only(np.concatenate([self.X_r, self.X_f], axis=-2), copy=False)
 
     @cached_property
     def y(self):
         """All training labels, shape (trials, n_r + n_f)."""
-        return np.concatenate([self.y_r, self.y_f], axis=-1)
+        return _read_only(np.concatenate([self.y_r, self.y_f], axis=-1), copy=False)
 
     @cached_property
     def rows(self):
@@ -369,9 +491,8 @@ class DatasetBatch:
 
     def __getitem__(self, i):
         """Trial ``i`` as a :class:`Dataset` (with the scenario's teachers and supports)."""
-        names = ("X_r", "y_r", "X_f", "y_f", "X_test_r", "y_test_r", "X_test_f",
-                 "y_test_f")
-        return Dataset(**{k: getattr(self, k)[i] for k in names if hasattr(self, k)},
+        arrays = {k: getattr(self, k) for k in ("X_r", "y_r", "X_f", "y_f", *_HELD_OUT)}
+        return Dataset(**{k: v[i] for k, v in arrays.items() if v is not None},
                        w_r_star=self.w_r_star, w_f_star=self.w_f_star,
                        sigma=self.sigma, scale=self.scale, support_r=self.support_r,
                        support_f=self.support_f)
@@ -550,11 +671,49 @@ class Scenario:
         """Whether both sets have the same teacher."""
         return bool(np.array_equal(self.w_r_star, self.w_f_star))
 
-    def _draw(self, gen, n, support, w_star):
-        X = np.zeros((n, self.d))
-        X[:, support] = gen.standard_normal((n, int(support.sum()))) * self.scale[support]
-        y = X @ w_star + self.sigma * gen.standard_normal(n)
-        return X, y
+    def _draw_stack(self, generators, n, support, w_star):
+        """``X`` (trials, n, d) and ``y`` (trials, n): each generator draws its features, then its noise.
+
+        The features of trial ``t`` are ``generators[t].standard_normal((n,
+        |support|))`` times the scale, placed on the support; the labels are
+        ``X @ w_star + sigma * noise``. One trial per generator.
+        """
+        cols = np.flatnonzero(support)
+        if cols[-1] - cols[0] + 1 == len(cols):  # a contiguous block: a slice
+            cols = slice(int(cols[0]), int(cols[-1]) + 1)
+        Z = np.empty((len(generators), n, int(support.sum())))
+        noise = np.empty((len(generators), n))
+        for gen, Z_t, noise_t in zip(generators, Z, noise):
+            gen.standard_normal(out=Z_t)
+            gen.standard_normal(out=noise_t)
+        X = np.zeros((len(generators), n, self.d))
+        scale = self.scale[support]
+        X[..., cols] = Z if np.all(scale == 1.0) else Z * scale  # x * 1.0 == x exactly
+        return X, X @ w_star + self.sigma * noise
+
+    def _training_stack(self, generators):
+        """The training sets of one trial per generator, trial axis first."""
+        out = {}
+        out["X_r"], out["y_r"] = self._draw_stack(generators, self.n_r, self.support_r,
+                                                  self.w_r_star)
+        out["X_f"], out["y_f"] = self._draw_stack(generators, self.n_f, self.support_f,
+                                                  self.w_f_star)
+        return out
+
+    def _held_out_stack(self, generators, part=None):
+        """The held-out sets, drawn from the generators after the training sets.
+
+        ``part``: ``"r"`` or ``"f"`` draws one of them (the forgetting one
+        only after the remaining one), ``None`` both.
+        """
+        out = {}
+        if part in (None, "r"):
+            out["X_test_r"], out["y_test_r"] = self._draw_stack(
+                generators, self.n_test, self.support_r, self.w_r_star)
+        if part in (None, "f"):
+            out["X_test_f"], out["y_test_f"] = self._draw_stack(
+                generators, self.n_test, self.support_f, self.w_f_star)
+        return out
 
     def sample(self, rng=None):
         """Draw a :class:`Dataset` (training sets and held-out test sets).
@@ -575,27 +734,25 @@ class Scenario:
         ----------
         seeds : sequence of numpy.random.SeedSequence (or anything ``default_rng`` takes)
             Trial ``i`` is exactly ``sample(rng=numpy.random.default_rng(seeds[i]))``.
+            Its held-out sets are drawn when the batch first reads one of them.
 
         Returns
         -------
         DatasetBatch
         """
-        draws = [self.draw_arrays(np.random.default_rng(seed)) for seed in seeds]
-        if not draws:
+        generators = [np.random.default_rng(seed) for seed in seeds]
+        if not generators:
             raise ValueError("seeds must hold at least one seed")
-        return DatasetBatch(self, {k: np.stack([a[k] for a in draws]) for k in draws[0]})
+        arrays = self._training_stack(generators)
+        for value in arrays.values():  # a batch's arrays never change
+            value.setflags(write=False)
+        return DatasetBatch(self, arrays, generators=generators)
 
     def draw_arrays(self, rng=None):
         """Draw the arrays of :meth:`sample` (same draws) as a dict, unchecked.
 
         Keys: ``X_r, y_r, X_f, y_f, X_test_r, y_test_r, X_test_f, y_test_f``.
         """
-        gen = as_generator(rng)
-        out = {}
-        for X, y, n, support, w in (
-                ("X_r", "y_r", self.n_r, self.support_r, self.w_r_star),
-                ("X_f", "y_f", self.n_f, self.support_f, self.w_f_star),
-                ("X_test_r", "y_test_r", self.n_test, self.support_r, self.w_r_star),
-                ("X_test_f", "y_test_f", self.n_test, self.support_f, self.w_f_star)):
-            out[X], out[y] = self._draw(gen, n, support, w)
-        return out
+        gen = [as_generator(rng)]
+        arrays = {**self._training_stack(gen), **self._held_out_stack(gen)}
+        return {k: v[0] for k, v in arrays.items()}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from ._linalg import RowSpace, gram, mv, rmv
+from ._linalg import RowSpace, gram, gram_eigh, mv, rmv
 from ._validation import (NotConvergedWarning, as_array, as_generator, as_mask,
                           check_float, check_int, warn)
 
@@ -435,7 +435,7 @@ def _one_minus_power(q, k):
 def _steps(X, y, w0, steps, lr, penalty=0.0):
     """The k-step iterate for stacks ``X (..., n, d)``, ``y (..., n)``, ``w0 (..., d)``."""
     n = X.shape[-2]
-    lam, U = np.linalg.eigh(gram(X))
+    lam, U = gram_eigh(X)  # once per read-only X: a batch's statistics share it
     lam = np.clip(lam, 0.0, None)
     cutoff = lam[..., -1:] * n * np.finfo(float).eps
     q = 2.0 * lr * lam / n if penalty == 0.0 else 2.0 * lr * (lam / n + penalty)

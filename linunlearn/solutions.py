@@ -54,7 +54,7 @@ import numpy as np
 from . import masks
 from ._linalg import RowSpace, mv
 from ._validation import as_mask, check_option
-from .scenarios import Dataset
+from .scenarios import Dataset, computed_once
 from .simulate import GDRun, gradient_descent
 
 __all__ = ["METHODS", "PAPER_METHODS", "Solution", "MethodSpec", "solve", "solve_all",
@@ -135,7 +135,9 @@ class MethodSpec:
     solver : callable
         ``solver(data, *, numeric, **options)`` returning a dict with key
         ``"w"`` and optionally ``"run"``, ``"mask"``, ``"semantics"`` and
-        ``"info"`` (fields of :class:`Solution`).
+        ``"info"`` (fields of :class:`Solution`), and ``"fitted"``: ``X w``
+        on the data the method fits, when the solver has it at no cost
+        (:func:`solve` then checks interpolation from it).
     options : tuple of str
         Options accepted on both routes (the solver's keyword-only
         parameters).
@@ -387,22 +389,37 @@ def closed_form(data, method, mask=None, semantics="reset"):
     >>> w_rbm.shape, bool(np.allclose(w_rbm, closed_form(batch, "golden")))
     ((3, 10), True)
     """
+    return _closed_form(data, method, mask, semantics)[0]
+
+
+def _closed_form(data, method, mask=None, semantics="reset", fitted=False):
+    """:func:`closed_form`'s weights, and with ``fitted`` their fitted values or ``None``.
+
+    The fitted values (``X w`` of the data the model fits) come cheaply from
+    the Gram matrix on the Cholesky route
+    (:meth:`~linunlearn._linalg.RowSpace.fit`), else are ``None``.
+    """
     check_option(method, "method", METHODS)
     rows_all, rows_r = data.rows
     if method == "golden":
-        return rows_r.pinv(data.y_r)
-    w_o = rows_all.pinv(data.y)
+        return rows_r.fit(data.y_r, fitted=fitted)
+    # w_o (and X_r w_o): computed once per data set, shared by every model from it
+    w_o, fitted_o = computed_once(data, ("pretrained", fitted),
+                                  lambda: rows_all.fit(data.y, fitted=fitted))
     if method == "pretrained":
-        return w_o
-    if method == "finetune":
-        return rows_r.gd_limit(data.y_r, w_o)
-    if method == "projection":
-        return rows_r.project(w_o)
+        return w_o.copy(), fitted_o  # the shared one stays as computed
+    if method in ("finetune", "projection"):
+        Xw_o = computed_once(data, "X_r w_o", lambda: rows_r.apply(w_o))
+        if method == "finetune":
+            return rows_r.fit(data.y_r, w_o, Xw_o, fitted=fitted)
+        if rows_r.method == "cholesky":  # P_r w_o = X_r^+ (X_r w_o)
+            return rows_r.fit(Xw_o, fitted=fitted)
+        return rows_r.project(w_o), None
     if semantics == "reset":
-        return rows_r.gd_limit(data.y_r, mask * w_o)
+        return rows_r.fit(data.y_r, mask * w_o, fitted=fitted)
     masked = RowSpace(data.X_r * mask[..., None, :],
                       name="X_r restricted to the weights the mask updates")
-    return w_o + masked.pinv(data.y_r - mv(data.X_r, w_o))
+    return w_o + masked.pinv(data.y_r - mv(data.X_r, w_o)), None
 
 
 def _numeric(data, method, mask, semantics, gd):
@@ -437,9 +454,10 @@ def _core(data, method, numeric, gd, mask_options=None):
     if numeric:
         run = _numeric(data, method, mask, semantics, gd)
         return {"w": run.w, "run": run, "mask": mask, "semantics": semantics}
-    w = closed_form(data.outputs_first, method, mask, semantics)
-    return {"w": w if data.n_outputs is None else w.T, "mask": mask,
-            "semantics": semantics}
+    w, fitted = _closed_form(data.outputs_first, method, mask, semantics, fitted=True)
+    if data.n_outputs is not None:
+        w, fitted = w.T, None if fitted is None else fitted.T
+    return {"w": w, "mask": mask, "semantics": semantics, "fitted": fitted}
 
 
 # The core models, each one declaration. Their numeric route passes the
@@ -522,10 +540,15 @@ def _projection(data, *, numeric, **gd):
 # solve
 
 
-def _interpolates(X, y, w):
-    """Whether ``X w = y`` to :data:`INTERPOLATION_RTOL`; ``X`` may be row blocks."""
-    blocks = X if isinstance(X, tuple) else (X,)
-    residual = np.linalg.norm(np.concatenate([B @ w for B in blocks]) - y)
+def _interpolates(X, y, w, fitted=None):
+    """Whether ``X w = y`` to :data:`INTERPOLATION_RTOL`; ``X`` may be row blocks.
+
+    ``fitted``: ``X w`` if already known.
+    """
+    if fitted is None:
+        blocks = X if isinstance(X, tuple) else (X,)
+        fitted = np.concatenate([B @ w for B in blocks])
+    residual = np.linalg.norm(fitted - y)
     return bool(residual <= INTERPOLATION_RTOL * max(np.linalg.norm(y), 1e-300))
 
 
@@ -617,8 +640,10 @@ def solve(data, method, *, numeric=False, **options):
                          f"{', '.join(sorted(allowed)) or 'none'}")
     fields = spec.solver(data, numeric=numeric, **options)
     X, y = ((data.X_r, data.X_f), data.y) if spec.fits == "all" else (data.X_r, data.y_r)
+    fitted = fields.pop("fitted", None)  # X w, when the solver has it cheaply
     return Solution(method=method, route="numeric" if numeric else "analytic",
-                    options=dict(options), interpolates=_interpolates(X, y, fields["w"]),
+                    options=dict(options), interpolates=_interpolates(X, y, fields["w"],
+                                                                      fitted),
                     **fields)
 
 

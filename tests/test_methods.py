@@ -213,6 +213,16 @@ def test_ce_ft_is_the_claims_module_discriminative_finetune(overlap, steps):
         assert_allclose(ours.w, theirs, atol=1e-12)
 
 
+def test_discriminative_finetune_limit_checks_its_start(overlap):
+    """The limit (steps=inf, default step) skips the k-step route: w_o still checked."""
+    from linunlearn.methods import discriminative_finetune
+    with pytest.raises(ValueError, match=r"w_o must have 28 weights \(one per feature\), "
+                                         r"got shape \(3,\)"):
+        discriminative_finetune(overlap, np.zeros(3), 0.3, np.inf)
+    with pytest.raises(TypeError, match="w_o must be a numeric array"):
+        discriminative_finetune(overlap, "zeros", 0.3, np.inf)
+
+
 def test_finite_steps_trade_remaining_loss_for_unlearning_loss(overlap):
     # For small alpha the 5-step model moves linearly in alpha away from an
     # interpolator of D_r, so RL grows like alpha**2 and UL grows; at larger

@@ -197,3 +197,24 @@ def test_golden_has_zero_gap_and_finetune_does_not_forget():
     assert_allclose(ft["unlearning_loss"], 0.0, atol=1e-24)  # C2: UL(w_ft) = 0
     assert golden["unlearning_loss"] > 1e-2
     assert average_gap(ft, golden) > 0
+
+
+def test_only_the_metrics_asked_for_are_computed(scenario, monkeypatch):
+    """The same numbers as the full evaluation; held-out sets drawn only for the attack."""
+    batch = scenario.sample_batch(np.random.SeedSequence(5).spawn(6))
+    drawn = []
+    held_out = lu.Scenario._held_out_stack
+    monkeypatch.setattr(lu.Scenario, "_held_out_stack", lambda self, gens, part=None: (
+        drawn.append(part) or held_out(self, gens, part)))
+    w = lu.solutions.closed_form(batch, "golden")
+    some = evaluate(batch, w, ["test_remaining_loss", "unlearning_loss"])
+    assert list(some) == ["unlearning_loss", "test_remaining_loss"] and drawn == []
+    full = evaluate(batch, w)
+    assert drawn == ["r"] and list(full) == list(METRICS)  # the attack's non-members
+    for key, value in some.items():
+        np.testing.assert_array_equal(value, full[key])
+    with pytest.raises(ValueError, match="metrics must be a sequence of names from "
+                                         "remaining_loss, .* got 'test_loss'"):
+        evaluate(batch, w, "test_loss")
+    with pytest.raises(ValueError, match=r"got \('accuracy',\)"):
+        evaluate(batch.__getitem__(0), w[0], ("accuracy",))

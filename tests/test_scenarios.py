@@ -328,3 +328,99 @@ def test_entries_whose_squares_overflow_are_refused():
         lu.gradient_descent(X, np.ones(2), np.zeros(4))
     with pytest.raises(ValueError, match=r"X must have entries below 1e\+150"):
         lu.gradient_descent_steps(X * 1e45, np.ones(2), np.zeros(4), 3, lr=0.1)
+
+
+# --------------------------------------------------------------------------
+# Batches and construction cost
+
+
+@pytest.mark.parametrize("scenario", [
+    Scenario.overlapping(6, 4, 2, 3, 2, sigma=0.3, teacher="separate"),
+    Scenario.from_supports([1, 0, 1, 1, 0, 1, 0, 0], [0, 1, 1, 0, 1, 0, 1, 0], 3, 2,
+                           sigma=0.1, scale=np.linspace(0.5, 2.0, 8), n_test=7),
+])
+def test_a_batch_holds_exactly_the_trials_drawn_one_by_one(scenario, monkeypatch):
+    """Trial i is sample(rng=default_rng(seeds[i])), held-out sets drawn when first read."""
+    seeds = np.random.SeedSequence(3).spawn(4)
+    drawn = []
+    held_out = Scenario._held_out_stack
+    monkeypatch.setattr(Scenario, "_held_out_stack", lambda self, gens, part=None: (
+        drawn.append((len(gens), part)) or held_out(self, gens, part)))
+    batch = scenario.sample_batch(seeds)
+    lu.solutions.closed_form(batch, "golden")
+    assert drawn == []  # nothing read the held-out sets yet
+    assert batch.y_test_r.shape == (4, scenario.n_test) and drawn == [(4, "r")]
+    for i, seed in enumerate(seeds):
+        one = scenario.draw_arrays(np.random.default_rng(seed))
+        for name, value in one.items():
+            np.testing.assert_array_equal(getattr(batch, name)[i], value)
+        np.testing.assert_array_equal(batch[i].X_test_f, one["X_test_f"])
+    # the batch's: each set once, for every trial; draw_arrays: both at once
+    assert sorted(drawn, key=str) == [(1, None)] * 4 + [(4, "f"), (4, "r")]
+    # the forgetting set read first: the remaining one is drawn before it
+    drawn.clear()
+    again = scenario.sample_batch(seeds)
+    np.testing.assert_array_equal(again.X_test_f, batch.X_test_f)
+    assert drawn == [(4, "r"), (4, "f")]
+
+
+def test_a_dataset_is_built_in_one_pass_without_temporaries():
+    """One copy of the data, and nothing of its size besides (supports given or inferred).
+
+    Regression: each array was checked three times, with temporaries of its
+    size (``np.abs(X)``, ``np.isfinite(X)``, ``X**2``). What remains besides the
+    copy are blocks of ``_BLOCK_BYTES`` (a few of them at a time).
+    """
+    import tracemalloc
+    from linunlearn.scenarios import _BLOCK_BYTES
+    rng = np.random.default_rng(12)
+    X_r, X_f = rng.standard_normal((300, 20000)), rng.standard_normal((100, 20000))
+    X_r[:, -5:] = 0.0
+    size = X_r.nbytes + X_f.nbytes
+    for supports in ({}, {"support_r": np.ones(20000, bool),
+                          "support_f": np.ones(20000, bool)}):
+        tracemalloc.start()
+        try:
+            data = Dataset(X_r, np.ones(300), X_f, np.ones(100), **supports)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert size <= peak < size + 4 * _BLOCK_BYTES, (peak - size) / _BLOCK_BYTES
+        assert data.X.shape == (400, 20000) and np.shares_memory(data.X_r, data.X)
+    # inferred supports: the numbers of masks.saliency, so the same mask
+    inferred = Dataset(X_r, np.ones(300), X_f, np.ones(100))
+    np.testing.assert_array_equal(inferred.support_r,
+                                  lu.masks.select(lu.masks.saliency(X_r)))
+    assert inferred.support_r.sum() == 19995 and inferred.support_f.all()
+
+
+def test_results_are_remembered_only_for_arrays_that_cannot_change():
+    """once_per_array: read-only arrays (and views of them) only; dropped with the array."""
+    import gc
+    from linunlearn._validation import _REMEMBERED, once_per_array
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return np.ones(2)
+
+    writable = np.eye(3)
+    once_per_array(writable, "k", compute)
+    once_per_array(writable, "k", compute)
+    assert len(calls) == 2  # recomputed: the array may have changed
+    frozen = np.eye(3)
+    frozen.setflags(write=False)
+    view_of_writable = writable[:2]
+    view_of_writable.setflags(write=False)
+    once_per_array(view_of_writable, "k", compute)
+    assert len(calls) == 3  # its base can still change
+    first = once_per_array(frozen, "k", compute)
+    assert once_per_array(frozen, "k", compute) is first and len(calls) == 4
+    with pytest.raises(ValueError, match="read-only"):
+        first[0] = 5.0  # the remembered result cannot be edited either
+    assert once_per_array(frozen[1:], "k", compute) is not first  # a view: its own entry
+    key = id(frozen)
+    assert key in _REMEMBERED
+    del frozen
+    gc.collect()
+    assert key not in _REMEMBERED

@@ -718,3 +718,91 @@ def test_a_well_posed_fit_near_the_cholesky_threshold_interpolates():
         golden = lu.solve(data, "golden")
     assert golden.interpolates
     assert np.linalg.norm(X_r @ golden.w - y_r) <= 1e-9 * np.linalg.norm(y_r)
+
+
+# --------------------------------------------------------------------------
+# Factorisation routes: LAPACK per problem, the normal equations for n > d
+
+
+def test_the_cholesky_route_gives_scipys_numbers():
+    """LAPACK per problem: the same numbers as scipy's (batched) cho_factor / cho_solve."""
+    import scipy.linalg
+    from linunlearn._linalg import RowSpace, gram
+    rng = np.random.default_rng(10)
+    X, r = rng.standard_normal((5, 7, 20)), rng.standard_normal((5, 7))
+    G = gram(X)
+    rows = RowSpace(X, G)
+    c = scipy.linalg.cho_factor(G, lower=True, check_finite=False)[0]
+    np.testing.assert_array_equal(np.tril(rows.leading_factor(7)), np.tril(c))
+    np.testing.assert_array_equal(
+        rows.dual(r), scipy.linalg.cho_solve((c, True), r[..., None],
+                                             check_finite=False)[..., 0])
+    # one factor and a stack of right-hand sides (k outputs) broadcast
+    one = RowSpace(X[0])
+    R = rng.standard_normal((3, 7))
+    c0 = scipy.linalg.cho_factor(gram(X[0]), lower=True, check_finite=False)
+    np.testing.assert_array_equal(one.dual(R), np.stack(
+        [scipy.linalg.cho_solve(c0, R[i], check_finite=False) for i in range(3)]))
+
+
+def _tall(rng, n_r, n_f, d, spread=1.0):
+    X_r = rng.standard_normal((n_r, d)) * np.linspace(1.0, spread, d)
+    X_f = rng.standard_normal((n_f, d))
+    w_star = rng.standard_normal(d)
+    return (X_r, X_r @ w_star + rng.standard_normal(n_r), X_f,
+            X_f @ w_star + rng.standard_normal(n_f))
+
+
+def test_many_more_samples_than_features_use_the_normal_equations():
+    """n > d at scale: X^+ r = (X^T X)^{-1} X^T r from a d x d Cholesky factor.
+
+    Reference: numpy's SVD least squares. The normal equations lose about
+    ``cond(X)^2 eps`` relative, the Gram route's bound (:func:`closed_form_atol`).
+    """
+    from linunlearn._linalg import NORMAL_MIN_WORK
+    rng = np.random.default_rng(9)
+    X_r, y_r, X_f, y_f = _tall(rng, 3000, 1000, 40, spread=3.0)
+    assert 3000 * 40 ** 2 >= NORMAL_MIN_WORK
+    data = lu.Dataset(X_r, y_r, X_f, y_f)
+    with pytest.warns(lu.IllConditionedWarning, match="rank deficient") as record:
+        sols = lu.solve_all(data)
+    assert all("more rows than features" in str(w.message) for w in record)
+    assert [r.method for r in data.rows] == ["normal", "normal"]
+    w_o = lstsq(data.X, data.y)
+    atol = closed_form_atol(data.X, X_r, scale=np.abs(w_o).max())
+    assert_allclose(sols["pretrained"].w, w_o, rtol=0, atol=atol)
+    assert_allclose(sols["golden"].w, lstsq(X_r, y_r), rtol=0, atol=atol)
+    w_ft = w_o + lstsq(X_r, y_r - X_r @ w_o)
+    assert_allclose(sols["finetune"].w, w_ft, rtol=0, atol=atol)
+    # full column rank: the row space is everything, P_r w_o = w_o exactly
+    np.testing.assert_array_equal(sols["projection"].w, sols["pretrained"].w)
+    assert not sols["golden"].interpolates
+    r = rng.standard_normal(3000)
+    P = np.linalg.pinv(X_r)
+    dual = P.T @ (P @ r)  # (X X^T)^+ = (X^+)^T X^+
+    assert_allclose(data.rows[1].dual(r), dual, rtol=0,
+                    atol=closed_form_atol(X_r, scale=np.abs(dual).max()))
+
+
+def test_ill_conditioned_tall_data_fall_back_to_the_svd():
+    """Nearly collinear columns: cond(X^T X) ~ 1e12 is refused, the SVD answers."""
+    rng = np.random.default_rng(11)
+    X_r, y_r, X_f, y_f = _tall(rng, 3000, 1000, 40)
+    X_r[:, 1] = X_r[:, 0] + 1e-6 * rng.standard_normal(3000)
+    data = lu.Dataset(X_r, y_r, X_f, y_f)
+    with pytest.warns(lu.IllConditionedWarning, match="rank deficient"):
+        golden = lu.solve(data, "golden").w
+    assert data.rows[1].method == "svd" and data.rows[0].method == "normal"
+    reference = lstsq(X_r, y_r)
+    assert_allclose(golden, reference, rtol=0,
+                    atol=100 * cond(X_r) * EPS * np.abs(reference).max())
+
+
+def test_pretrained_weights_are_shared_but_not_exposed():
+    """w_o is computed once per data set; editing the returned copy changes nothing."""
+    data = lu.Scenario.overlapping(8, 6, 2, 3, 2).sample(rng=0)
+    w_o = lu.solve(data, "pretrained").w
+    finetune = lu.solve(data, "finetune").w
+    w_o[:] = 0.0
+    np.testing.assert_array_equal(lu.solve(data, "finetune").w, finetune)
+    assert np.any(lu.solve(data, "pretrained").w != 0.0)

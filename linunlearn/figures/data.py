@@ -42,15 +42,18 @@ Examples
 array([0.75, 0.75, 0.  ])
 """
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import claims, families, montecarlo, regimes
 from ..regimes import BASE
-from .._validation import check_int
+from .._linalg import mv, rmv
+from .._validation import NotConvergedWarning, check_int, warn
+from ..methods import discriminative_finetune
 from ..metrics import evaluate, squared_loss
-from ..simulate import gradient_descent
+from ..simulate import smoothness
 from ..solutions import (PAPER_METHODS, available_methods, closed_form, mask_for,
                          solve)
 
@@ -154,10 +157,66 @@ _TRAINING_CASES = (("distinct", 0, "distinct features, $d_{lap} = 0$"),
                    ("overlap", 16, "overlap, $d_{lap}/d_f = 0.4$"))
 
 
-def _padded(histories):
-    """Stack histories of different lengths, each padded with its last value."""
-    k = max(len(h) for h in histories)
-    return np.array([np.concatenate([h, np.full(k - len(h), h[-1])]) for h in histories])
+def _descend(X, y, w0, monitors, *, max_steps, gtol):
+    """:func:`linunlearn.gradient_descent` (full batch, step ``1/L``) on a stack of problems.
+
+    The runs go side by side, each with its own step size and stopping rule,
+    by the same operations problem by problem (batched matrix-vector products
+    are the same BLAS calls, and norms are dot products as
+    ``numpy.linalg.norm`` takes them), so each run's iterates and losses are
+    the numbers of ``gradient_descent`` on that problem (a test checks it). A
+    run that has stopped keeps its weights, so its losses repeat: the
+    histories come padded with their last value.
+
+    Parameters
+    ----------
+    X : ndarray of shape (T, n, d)
+    y : ndarray of shape (T, n)
+    w0 : ndarray of shape (T, d)
+    monitors : dict of str to (X_m, y_m) stacks
+        The losses recorded at every step (the run's own loss is not).
+    max_steps : ndarray of int, shape (T,)
+    gtol : float
+
+    Returns
+    -------
+    w : ndarray of shape (T, d)
+    histories : dict of str to ndarray of shape (T, steps + 1)
+    n_steps : ndarray of int, shape (T,)
+    """
+    n = X.shape[-2]
+    lr = np.array([1.0 / L if L > 0 else 1.0 for L in map(smoothness, X)])[:, None]
+
+    def gradient(w):
+        return (2.0 / n) * rmv(X, mv(X, w) - y)
+
+    def norms(g):
+        return np.sqrt([row.dot(row) for row in g])
+
+    w = np.array(w0, dtype=float)
+    g = gradient(w)
+    g0 = np.maximum(norms(g), norms((2.0 / n) * rmv(X, y)))
+    threshold = gtol * g0
+    histories = {name: [] for name in monitors}
+
+    def record():
+        for name, (Xm, ym) in monitors.items():
+            r = mv(Xm, w) - ym
+            histories[name].append(np.sum(r * r, axis=-1) / ym.shape[-1])
+
+    record()
+    steps = np.zeros(len(X), int)
+    active = (norms(g) > threshold) & (g0 > 0) & (steps < max_steps)
+    while active.any():
+        w[active] -= lr[active] * g[active]
+        steps += active
+        g = np.where(active[:, None], gradient(w), g)
+        record()
+        active &= (norms(g) > threshold) & (steps < max_steps)
+    if gtol > 0 and np.any(steps >= max_steps):  # pragma: no cover - budget of 200000
+        warn("gradient descent stopped at max_steps before converging",
+             NotConvergedWarning)
+    return w, {k: np.stack(v, axis=-1) for k, v in histories.items()}, steps
 
 
 def compute_training_curves(seed=0, *, quick=False, progress=None):
@@ -173,24 +232,23 @@ def compute_training_curves(seed=0, *, quick=False, progress=None):
     n_draws = 10 if quick else 100
     cases = []
     total = n_draws * len(_TRAINING_CASES)
+    budget = 200_000  # gradient_descent's default max_steps
     for i, (name, d_lap, description) in enumerate(_TRAINING_CASES):
         scenario = _flat_scenario(d_lap=d_lap)
-        children = montecarlo.seed_sequence(seed, "training_curves", name).spawn(n_draws)
-        runs = {"pre": [], "ft": [], "golden": []}
-        for t, child in enumerate(children):
-            data = scenario.sample(rng=np.random.default_rng(child))
-            monitors = {"remaining_loss": (data.X_r, data.y_r),
-                        "unlearning_loss": (data.X_f, data.y_f)}
-            pre = gradient_descent(data.X, data.y, np.zeros(data.d), monitors=monitors)
-            golden = gradient_descent(data.X_r, data.y_r, np.zeros(data.d),
-                                      monitors=monitors)
-            ft = gradient_descent(data.X_r, data.y_r, pre.w, monitors=monitors,
-                                  gtol=0.0, max_steps=golden.n_steps)
-            for key, run in (("pre", pre), ("ft", ft), ("golden", golden)):
-                runs[key].append(run.history)
-            _report(progress, i * n_draws + t + 1, total)
-        curves = {(key, loss): _padded([h[loss] for h in hs]) for key, hs in runs.items()
+        # the draws of scenario.sample with each child seed, side by side
+        b = scenario.sample_batch(
+            montecarlo.seed_sequence(seed, "training_curves", name).spawn(n_draws))
+        monitors = {"remaining_loss": (b.X_r, b.y_r), "unlearning_loss": (b.X_f, b.y_f)}
+        zeros, full = np.zeros((n_draws, b.d)), np.full(n_draws, budget)
+        w_o, pre, _ = _descend(b.X, b.y, zeros, monitors, max_steps=full, gtol=1e-12)
+        _, golden, k = _descend(b.X_r, b.y_r, zeros, monitors, max_steps=full,
+                                gtol=1e-12)
+        # fine-tuning from w_o for as many steps as retraining took, gtol = 0
+        _, ft, _ = _descend(b.X_r, b.y_r, w_o, monitors, max_steps=k, gtol=0.0)
+        curves = {(key, loss): h[loss] for key, h in (("pre", pre), ("ft", ft),
+                                                     ("golden", golden))
                   for loss in ("remaining_loss", "unlearning_loss")}
+        _report(progress, (i + 1) * n_draws, total)
         g = montecarlo.confidence_interval(curves["golden", "unlearning_loss"])
         mean = lambda key, loss: curves[key, loss].mean(axis=0)  # noqa: E731
         cases.append(TrainingCase(
@@ -218,7 +276,8 @@ def _paper_metrics(batch):
     for method in PAPER_METHODS:
         mask, semantics = (mask_for(batch, method) if method in ("rbm", "fbm")
                            else (None, "reset"))
-        metrics = evaluate(batch, closed_form(batch, method, mask, semantics))
+        metrics = evaluate(batch, closed_form(batch, method, mask, semantics),
+                           _SWEEP_METRICS)
         out.append(np.stack([metrics[k] for k in _SWEEP_METRICS], axis=-1))
     return np.stack(out, axis=1)
 
@@ -382,6 +441,20 @@ class ClaimMap:
     precision: float = None
 
 
+def _processors():
+    """The processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _map_cell(job):
+    """One cell of a claim map: the verifier's check on the cell's regime."""
+    _, _, check, regime, seed, trials, precision = job
+    return check.run(regime, seed, trials=trials, precision=precision)
+
+
 def compute_claim_map(seed=0, *, quick=False, progress=None):
     """Run C5's checks on a grid of overlap ratio by ``n_r / d_r``.
 
@@ -391,7 +464,8 @@ def compute_claim_map(seed=0, *, quick=False, progress=None):
     Each cell is :meth:`linunlearn.checks.Check.run` with the verifier's
     default adaptive sample size (trials are added until the interval settles
     the sign), so cells are exactly what ``linunlearn verify`` reports for the
-    same regime and seed.
+    same regime and seed. The cells run in parallel, one process per
+    processor (not when ``quick``); the numbers do not depend on it.
     """
     seed = check_int(seed, "seed", minimum=0)
     if quick:
@@ -410,20 +484,26 @@ def compute_claim_map(seed=0, *, quick=False, progress=None):
     means = np.full(shape, np.nan)
     equal = np.zeros(shape, bool)
     n_trials = np.zeros(shape, int)
-    total, done = len(names) * len(cells), 0
-    for c, name in enumerate(names):
-        for r, regime in enumerate(cells):
+    jobs = [(c, r, checks[name], regime, seed, trials, precision or 0.05)
+            for c, name in enumerate(names) for r, regime in enumerate(cells)
+            if regime.interpolating]
+    # The cells are independent (each draws from its own seeds): on every
+    # processor there is, unless quick.
+    executor = montecarlo.make_executor(1 if quick else _processors())
+    try:
+        results = map(_map_cell, jobs) if executor is None else executor.map(_map_cell,
+                                                                             jobs)
+        for done, ((c, r, *_), result) in enumerate(zip(jobs, results), 1):
             a, b = divmod(r, len(nrs))
-            if regime.interpolating:
-                result = checks[name].run(regime, seed, trials=trials,
-                                          precision=precision or 0.05)
-                e = result.estimate
-                verdicts[c, a, b] = result.outcome
-                means[c, a, b] = e["mean"]
-                equal[c, a, b] = result.verdict == "equal"
-                n_trials[c, a, b] = result.n_trials
-            done += 1
-            _report(progress, done, total)
+            e = result.estimate
+            verdicts[c, a, b] = result.outcome
+            means[c, a, b] = e["mean"]
+            equal[c, a, b] = result.verdict == "equal"
+            n_trials[c, a, b] = result.n_trials
+            _report(progress, done, len(jobs))
+    finally:
+        if executor is not None:
+            executor.shutdown()
     return ClaimMap(names, tuple(checks[n].statement for n in names),
                     tuple(checks[n].masks for n in names),
                     "flat" if flat else "other", np.asarray(laps, float),
@@ -527,31 +607,36 @@ def compute_tradeoff(seed=0, *, quick=False, progress=None):
     budgets = (5, None) if quick else (1, 5, 20, 100, None)
     n_draws = 3 if quick else 100
     steps = 5
-    scenario = _flat_scenario()
-    children = montecarlo.seed_sequence(seed, "tradeoff").spawn(n_draws)
+    # All draws at once (the draws of scenario.sample with each child seed):
+    # the methods' objectives by discriminative_finetune, with solve's step
+    # size (1/L of the objective at weight 1, the default there too).
+    batch = _flat_scenario().sample_batch(
+        montecarlo.seed_sequence(seed, "tradeoff").spawn(n_draws))
+    w_o = closed_form(batch, "pretrained")
+
+    def losses(w):
+        return (squared_loss(batch.X_r, batch.y_r, w), squared_loss(batch.X_f, batch.y_f, w))
+
+    def regularised(variant, alpha, k):
+        if k is None and alpha == 0.0:  # no forgetting term: fine-tuning's limit
+            return closed_form(batch, "finetune")
+        return discriminative_finetune(batch, w_o, float(alpha),
+                                       np.inf if k is None else k, variant=variant)
+
+    golden = losses(closed_form(batch, "golden"))[1]
+    finetune = losses(closed_form(batch, "finetune"))[1]
     shape = (len(_REGULARISED), len(alphas), n_draws)
     rl, ul = np.empty(shape), np.empty(shape)
     brl, bul = (np.empty((len(budgets), len(alphas), n_draws)) for _ in range(2))
-    golden, finetune = np.empty(n_draws), np.empty(n_draws)
-
-    def losses(data, w):
-        return (float(squared_loss(data.X_r, data.y_r, w)),
-                float(squared_loss(data.X_f, data.y_f, w)))
-
-    for t, child in enumerate(children):
-        data = scenario.sample(rng=np.random.default_rng(child))
-        golden[t] = losses(data, solve(data, "golden").w)[1]
-        finetune[t] = losses(data, solve(data, "finetune").w)[1]
-        for i, method in enumerate(_REGULARISED):
-            for j, alpha in enumerate(alphas):
-                a = max(alpha, alphas[1]) if method == "ice_ft" else alpha
-                w = solve(data, method, alpha=float(a), steps=steps).w
-                rl[i, j, t], ul[i, j, t] = losses(data, w)
-        for i, k in enumerate(budgets):
-            for j, alpha in enumerate(alphas):
-                w = solve(data, "ce_ft", alpha=float(alpha), steps=k).w
-                brl[i, j, t], bul[i, j, t] = losses(data, w)
-        _report(progress, t + 1, n_draws)
+    for i, method in enumerate(_REGULARISED):
+        for j, alpha in enumerate(alphas):
+            a = max(alpha, alphas[1]) if method == "ice_ft" else alpha
+            rl[i, j], ul[i, j] = losses(regularised(method[:-3], a, steps))
+        _report(progress, i + 1, len(_REGULARISED) + 1)
+    for i, k in enumerate(budgets):
+        for j, alpha in enumerate(alphas):
+            brl[i, j], bul[i, j] = losses(regularised("ce", alpha, k))
+    _report(progress, len(_REGULARISED) + 1, len(_REGULARISED) + 1)
     (rl, rl_half), (ul, ul_half) = _mean_half(rl), _mean_half(ul)
     (brl, brl_half), (bul, bul_half) = _mean_half(brl), _mean_half(bul)
     return Tradeoff(_REGULARISED, alphas, steps, rl, ul, rl_half, ul_half, budgets,

@@ -13,7 +13,9 @@ negated (wrong) labels, the regression form of version 1's discriminative term.
 
 import numpy as np
 
-from .._validation import check_float, check_option
+from .._linalg import RowSpace
+from .._validation import as_array, check_float, check_option
+from ..scenarios import computed_once
 from ..solutions import register_method
 from ._shared import (check_lr, check_steps, doc_from, gradient_descent_steps, quadratic,
                       result, smoothness, stacked, start_model)
@@ -117,12 +119,25 @@ def discriminative_finetune(batch, w_o, alpha, steps, *, variant="ce", lr=None,
         return stacked(objective_terms(variant, batch.X_r, batch.y_r, batch.X_f,
                                        batch.y_f, a, f_target), batched=True)
 
-    if lr is None:
-        X_max, _ = problem(max(lr_alpha, alpha))
+    def step(a):
+        X_max, _ = problem(a)
         top = np.linalg.eigvalsh(X_max @ np.swapaxes(X_max, -1, -2))[..., -1]
         lr = n / (2.0 * top)
-        lr = lr[..., None] if np.ndim(lr) else float(lr)
+        return lr[..., None] if np.ndim(lr) else float(lr)
+
     X, y = problem(alpha)
+    if lr is None and steps == np.inf:
+        # The limit does not depend on the step, and the default step cannot
+        # diverge (the objective grows with the weight, in the Loewner order).
+        w_o = as_array(w_o, "w_o", ndim=1, batched=True)
+        if w_o.shape[-1] != X.shape[-1]:
+            raise ValueError(f"w_o must have {X.shape[-1]} weights (one per feature), "
+                             f"got shape {w_o.shape}")
+        return RowSpace(X).gd_limit(y, w_o)
+    if lr is None:  # one step for every weight up to lr_alpha: computed once
+        a = max(lr_alpha, alpha)
+        lr = computed_once(batch, ("discriminative_finetune step", variant, a),
+                           lambda: step(a))
     return gradient_descent_steps(X, y, w_o, steps, lr=lr)
 
 

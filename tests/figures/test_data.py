@@ -212,3 +212,74 @@ def test_seed_changes_the_numbers():
     a = figures.compute_sample_sweep(0, quick=True).mean
     b = figures.compute_sample_sweep(1, quick=True).mean
     assert not np.allclose(a, b)
+
+
+def test_transition_gap_is_exactly_zero_where_fine_tuning_is_golden():
+    """Regression: at n_r = d_r (square X_r, unbounded condition number) the plotted
+    gap of ``regime_gaps`` was 3e-9 of round-off, whose digits depended on BLAS.
+
+    For n_r >= d_r the row space of X_r is the support's coordinates, so
+    w_ft = w_g + (1 - S_r) w_o exactly; with S_f outside S_r that part is not
+    zero, and the exact route agrees with the closed form.
+    """
+    import numpy as np
+    from numpy.testing import assert_allclose
+    from linunlearn import Scenario, families
+    from linunlearn.metrics import squared_loss
+    from linunlearn.solutions import closed_form
+    t = families.transition_curve([1.0, 1.5], trials=50)
+    assert np.all(t["ul_gap"].estimate == 0.0) and np.all(t["weight_gap"].estimate == 0.0)
+    from linunlearn import IllConditionedWarning
+    batch = Scenario.overlapping(20, 10, 5, 30, 5, sigma=0.3).sample_batch(
+        np.random.SeedSequence(1).spawn(20))
+    with pytest.warns(IllConditionedWarning, match="rank deficient"):  # n_r > d_r
+        rows_r = batch.rows[1]
+        w_ft = rows_r.gd_limit(batch.y_r, closed_form(batch, "pretrained"))
+    w_g = rows_r.pinv(batch.y_r)
+    gap = (squared_loss(batch.X_f, batch.y_f, w_g)
+           - squared_loss(batch.X_f, batch.y_f, w_ft))
+    assert np.all(np.abs(gap) > 1e-3)
+    # X_r is 30 x 20 on its support (cond ~ 10): the closed form's round-off
+    assert_allclose(families._stat_transition(batch)[:, 1], gap, rtol=1e-10)
+
+
+def test_claim_map_cells_are_the_same_in_worker_processes():
+    """The full claim map runs its cells in processes: the same evidence as in this one."""
+    from linunlearn import claims, montecarlo, regimes
+    from linunlearn.figures.data import _map_cell
+    check = next(c for claim in claims.CLAIMS.values() for c in claim.checks
+                 if c.name == "C5.disparity")
+    jobs = [(0, r, check, regime, 0, 30, 0.05)
+            for r, regime in enumerate(regimes.map_regimes((0.5,), (0.2, 0.5)))]
+    serial = [_map_cell(job) for job in jobs]
+    executor = montecarlo.make_executor(2)
+    try:
+        parallel = list(executor.map(_map_cell, jobs))
+    finally:
+        executor.shutdown()
+    assert parallel == serial and serial[0].n_trials == 30
+
+
+def test_side_by_side_gradient_descent_is_gradient_descent_run_by_run():
+    """The training curves' runs: the numbers of gradient_descent, problem by problem."""
+    import linunlearn as lu
+    from linunlearn.figures.data import _descend
+    batch = lu.Scenario.overlapping(8, 6, 2, 4, 3).sample_batch(
+        np.random.SeedSequence(2).spawn(5))
+    monitors = {"remaining_loss": (batch.X_r, batch.y_r),
+                "unlearning_loss": (batch.X_f, batch.y_f)}
+    start = np.random.default_rng(3).standard_normal((5, batch.d))
+    for X, y, budget, gtol in ((batch.X, batch.y, np.full(5, 200_000), 1e-12),
+                               (batch.X_r, batch.y_r, np.array([0, 3, 7, 1, 20]), 0.0)):
+        w, histories, steps = _descend(X, y, start, monitors, max_steps=budget, gtol=gtol)
+        for t in range(5):
+            run = lu.gradient_descent(X[t], y[t], start[t], gtol=gtol, max_steps=budget[t],
+                                      monitors={k: (Xm[t], ym[t]) for k, (Xm, ym)
+                                                in monitors.items()})
+            assert steps[t] == run.n_steps
+            np.testing.assert_array_equal(w[t], run.w)
+            for key, history in histories.items():
+                k = len(run.history[key])
+                np.testing.assert_array_equal(history[t, :k], run.history[key])
+                assert np.all(history[t, k:] == run.history[key][-1])  # padded
+    assert steps.max() == 20 and histories["remaining_loss"].shape == (5, 21)
