@@ -73,7 +73,9 @@ _SOURCES = {"salun": "arXiv:2310.12508", "deepclean": "arXiv:2311.10448",
             "ce_ft": "arXiv:2410.03833v1", "ice_ft": "arXiv:2410.03833v1",
             "kl_ft": "arXiv:2410.03833v1", "ga": "arXiv:2210.01504",
             "gdiff": "arXiv:2410.22086", "ngdiff": "arXiv:2410.22086",
-            "icu": "arXiv:2407.20271", "minnorm_og": "docs/theory.md, C7"}
+            "icu": "arXiv:2407.20271", "minnorm_og": "docs/theory.md, C7",
+            "newton": "arXiv:1911.03030", "certified": "arXiv:1911.03030",
+            "ridge_downdate": "Sherman-Morrison-Woodbury", "pru": "arXiv:2002.10077"}
 
 
 def _numbers(text):

@@ -85,7 +85,7 @@ Gradient ascent on the forgetting loss (the standard baseline).
 """
 
 from ..solutions import available_methods, describe, METHODS
-from . import exact, masking, regularised, ascent  # noqa: F401  (declare the methods)
+from . import exact, masking, regularised, ascent, deletion  # noqa: F401  (declare the methods)
 from ._shared import STOP_REASONS, VANISHING_RTOL
 from .masking import SALUN_SALIENCIES
 from .regularised import discriminative_finetune
