@@ -63,28 +63,25 @@ def _check_lam(lam, strict=False):
     return check_float(lam, "lam", minimum=0.0, strict=strict)
 
 
-def _svd(X):
-    """Thin SVD of ``X`` with the rank cut-off of ``numpy.linalg.matrix_rank``."""
-    U, s, Vt = np.linalg.svd(X, full_matrices=False)
-    keep = s > (s[0] if s.size else 0.0) * max(X.shape) * np.finfo(float).eps
-    return s, Vt, keep
-
-
 def _hessian_solve(X, mu, v):
-    """``(X^T X + mu I)^+ v`` from a thin SVD of ``X`` (no d x d matrix).
+    """``(X^T X + mu I)^+ v`` without a d x d matrix.
 
-    With ``X = U S V^T`` the matrix is ``V (S^2 + mu) V^T + mu (I - V V^T)``;
-    for ``mu = 0`` its pseudo-inverse drops the null space of ``X``.
+    ``mu > 0``: the Woodbury identity, ``(v - X^T (X X^T + mu I)^{-1} X v) /
+    mu``, one ``n x n`` Cholesky factorisation. ``mu = 0``: the
+    pseudo-inverse ``X^+ (X^+)^T v = X^T G^+ G^+ X v`` through the row space
+    of ``X`` (:class:`RowSpace`: Cholesky of ``G = X X^T``, or the SVD of
+    ``X`` when ``G`` is ill-conditioned or ``n > d``), which drops the null
+    space of ``X``.
     """
-    s, Vt, keep = _svd(X)
-    Vt = Vt[keep]
-    inner = Vt @ v
-    scale = 1.0 / (s[keep] ** 2 + mu)
-    scale = scale.reshape(scale.shape + (1,) * (np.ndim(v) - 1))
-    out = Vt.T @ (scale * inner)
+    def stacked(fn, r):   # RowSpace works on (..., n) vectors: outputs first
+        return fn(r) if r.ndim == 1 else fn(r.T).T
     if mu > 0:
-        out = out + (v - Vt.T @ inner) / mu
-    return out
+        n = X.shape[0]
+        factor = scipy.linalg.cho_factor(gram(X) + mu * np.eye(n), lower=True,
+                                         check_finite=False)
+        return (v - X.T @ scipy.linalg.cho_solve(factor, X @ v, check_finite=False)) / mu
+    rows = RowSpace(X, name="X_r")
+    return stacked(lambda r: rows.pinv(rows.dual(rows.apply(r))), v)
 
 
 def ridge_pretrained(X, y, lam, b=None):
@@ -397,8 +394,8 @@ def _newton(data, *, numeric, lam=0.01, init=None):
     Since ``grad L(w_o; D) = 0``, ``Delta = -grad L(w_o; D_r)``: this is one
     Newton step on the remaining objective, exact for the squared loss (its
     Hessian is constant), so ``w^- = ridge_fit(X_r, y_r, lam)``, the ridge
-    model retrained without ``D_f``. ``H_r^{-1}`` is applied through a thin
-    SVD of ``X_r`` (no d x d matrix).
+    model retrained without ``D_f``. ``H_r^{-1}`` is applied by the Woodbury
+    identity through ``X_r X_r^T`` (no d x d matrix).
 
     Guo et al. need ``lam > 0`` (strong convexity). With ``lam = 0`` the
     pseudo-inverse ``H_r^+`` is used, and the step from ``w_o = X^+ y`` is
