@@ -385,6 +385,9 @@ def _regimes(regimes):
     return out
 
 
+_CONTROLLER = []
+
+
 def _one_thread():
     """BLAS on one thread: the attacks' and relearning's many small solves.
 
@@ -392,10 +395,14 @@ def _one_thread():
     300 x 600, every default method): with two OpenBLAS threads these small
     factorisations contend and the run took 18-30 s; with them on one thread
     2.7 s (2.8 s before the attacks were added). One thread also takes the
-    thread count out of their round-off.
+    thread count out of their round-off. The controller, which reads the
+    process's loaded libraries, is made once: ``threadpool_limits`` made
+    anew for each of the default run's 1500 calls cost 2 s of its 10.
     """
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=1, user_api="blas")
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def _pretrained(data):
@@ -421,6 +428,7 @@ def _run_one(data, specs, rng, *, warm_up=False, attack_rng=None):
         shadows = (attacks.shadow_models(data, rng=attack_rng)
                    if data.X_test_f is not None else None)
         golden_attacks = {**golden, **attacks.attack_metrics(data, w_g, shadows)}
+        back = relearn.relearn_threshold(data, w_o, w_g)
     rows = {}
     for label, (method, options) in specs.items():
         opts = dict(options)
@@ -438,8 +446,7 @@ def _run_one(data, specs, rng, *, warm_up=False, attack_rng=None):
         with _one_thread():
             metrics.update(attacks.attack_metrics(data, sol.w, shadows))
             metrics.update(attacks.attack_gaps(metrics, golden_attacks))
-            metrics["relearn_steps"] = relearn.relearning(data, sol.w, w_o, w_g,
-                                                          curve_steps=0).steps
+            metrics["relearn_steps"] = relearn.relearn_time(data, sol.w, back)
         reason = sol.info.get("stop_reason") or (
             sol.run.stop_reason if sol.run is not None else "closed_form")
         rows[label] = (metrics, reason)

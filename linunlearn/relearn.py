@@ -208,7 +208,11 @@ def relearn_time(data, w, threshold, *, fraction=FRACTION, lr=None):
     """
     threshold = check_float(threshold, "threshold", minimum=0.0)
     X, y = relearn_set(data, fraction)
-    curve = _Curve(X, y, data.as_weights(w), lr)
+    return _first_step(_Curve(X, y, data.as_weights(w), lr), threshold)
+
+
+def _first_step(curve, threshold):
+    """The first ``k`` with ``curve(k) <= threshold`` (``inf`` if never), exactly."""
     # a relative slack of 1e-12 so that round-off cannot keep a model that is
     # exactly at the threshold (e.g. w_o itself when tol = 0) from being back
     level = threshold * (1.0 + 1e-12)
@@ -281,7 +285,7 @@ def relearning(data, w, w_o, w_g, *, fraction=FRACTION, tol=TOL, lr=None,
     tau = relearn_threshold(data, w_o, w_g, fraction=fraction, tol=tol)
     X, y = relearn_set(data, fraction)
     curve = _Curve(X, y, data.as_weights(w), lr)
-    return Relearning(relearn_time(data, w, tau, fraction=fraction, lr=curve.lr), tau,
+    return Relearning(_first_step(curve, tau), tau,
                       curve(np.arange(check_int(curve_steps, "curve_steps", minimum=0) + 1)),
                       float(fraction), float(tol), curve.lr)
 
