@@ -247,9 +247,11 @@ def _cmd_stream(args):
     _load(args.imports)
     quiet = args.quiet or args.json
     table = streams.stream_table(args.methods, args.regime, k=args.requests,
-                                 n_trials=args.trials, seed=args.seed, progress=not quiet)
+                                 n_trials=20 if args.trials is None else args.trials,
+                                 seed=args.seed, progress=not quiet)
     report = (verifier.verify(claims=list(streams.STREAM_CLAIMS), seed=args.seed,
-                              progress=not quiet) if args.claims else None)
+                              trials=args.trials, progress=not quiet)
+              if args.claims else None)
     if args.json:
         out = table.to_dict()
         if report is not None:
@@ -365,11 +367,12 @@ def build_parser():
                    help="number of requests D_f is split into (default 5)")
     p.add_argument("--regime", default="overlap", metavar="NAME",
                    help="default regime to draw from (default overlap)")
-    p.add_argument("--trials", type=int, default=20,
-                   help="Monte Carlo draws (default 20)")
+    p.add_argument("--trials", type=int,
+                   help="Monte Carlo draws (default 20; with --claims also the claims' "
+                        "trials, else the verifier's 200)")
     p.add_argument("--claims", action="store_true",
-                   help="also check what theory predicts along a stream (claims S1-S4); "
-                        "exit status 1 if one fails")
+                   help="also check what theory predicts along a stream (claims S1-S4, "
+                        "5 requests); exit status 1 if one fails")
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

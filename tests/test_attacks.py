@@ -108,7 +108,6 @@ def test_golden_is_at_chance_on_average():
         assert ci.low[j] <= expected[key] <= ci.high[j], (key, ci.estimate[j])
 
 
-@pytest.mark.slow
 def test_lira_is_stronger_than_the_loss_attack_on_rbm():
     # RBM forgets only the forgetting-only block; LiRA, which judges each
     # target against its own out-of-training residuals, separates D_f from

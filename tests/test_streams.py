@@ -195,3 +195,24 @@ def test_figure_data():
     assert f.mean.shape == (len(f.methods), 5) and f.requests.tolist() == [1, 2, 3, 4, 5]
     assert f.mean[j["projection"]].max() < 1e-10
     assert np.all(np.diff(f.mean[j["finetune"]]) > 0)
+
+
+def test_cli_stream_claims_and_exit_status(capsys, monkeypatch):
+    assert main(["stream", "--methods", "projection", "--requests", "2", "--trials", "3",
+                 "--claims", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "S4     full-overlap" in out and "12 hold, 0 fail" in out
+    assert main(["stream", "--methods", "projection", "--requests", "2", "--trials", "3",
+                 "--claims", "--json"]) == 0
+    blob = json.loads(capsys.readouterr().out)
+    assert {c["id"] for c in blob["claims"]} == {"S1", "S2", "S3", "S4"}
+    # a claim that fails: exit status 1
+    from linunlearn.checks import Check
+    from linunlearn.claims import Claim
+    false = Claim("S9", "fine-tuning is golden", (Check(
+        "S9.false", lambda batch, models=None: np.ones(batch.n_trials), "identity",
+        "1 <= 1e-8", tolerance=1e-8),), regimes=("overlap",))
+    monkeypatch.setattr(streams, "STREAM_CLAIMS", (false,))
+    assert main(["stream", "--methods", "projection", "--requests", "2", "--trials", "3",
+                 "--claims", "--quiet"]) == 1
+    assert "FAILED (claims that should hold): S9@overlap" in capsys.readouterr().out
