@@ -588,6 +588,10 @@ def _ridge_downdate(data, *, numeric, alpha=0.5, init=None):
     unlearning in the interpolating regime, where ``X X^T`` is invertible
     (with ``n > d`` it needs ``X_r`` of full column rank instead).
 
+    Cost: training's factorisation of ``X X^T + alpha I`` (recomputed here:
+    training and deletion share no state in this API, so the call costs as
+    much as training), then ``O(n^2 n_f)`` for the downdate itself.
+
     Parameters
     ----------
     data : Dataset
