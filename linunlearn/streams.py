@@ -40,7 +40,6 @@ from ._linalg import RowSpace
 from ._validation import check_int
 from .checks import IDENTITY_RTOL, Check
 from .claims import Claim, pretrained_interpolates
-from .metrics import squared_loss
 from .progress import Progress
 from .scenarios import Dataset
 from .solutions import METHODS, available_methods, mask_for, method_spec, solve
