@@ -17,10 +17,12 @@ Models
     describe            a method's objective, update rule, source and options
 Unlearning methods (declared by ``linunlearn.methods``)
     "minnorm_og", "salun", "deepclean", "ce_ft", "ice_ft", "kl_ft", "ga",
-    "gdiff", "ngdiff", "icu"
+    "gdiff", "ngdiff", "icu", and the deletion baselines "newton",
+    "certified", "pru", "ridge_downdate"
 Comparison
-    compare_methods     every method on the same data: metrics with intervals
-                        (``linunlearn.compare.compare``; ``linunlearn compare``)
+    compare_methods     every method on the same data: metrics with intervals,
+                        attacks and relearn time (``linunlearn.compare.compare``;
+                        ``linunlearn compare``)
     Comparison          its result: text, JSON (to_dict) and LaTeX (to_latex)
 Training
     gradient_descent         full-batch or mini-batch GD with loss history
@@ -42,7 +44,10 @@ underparameterised families of regimes: ``linunlearn verify --family``),
 ``linunlearn.theory`` (sympy derivations), ``linunlearn.symbolic`` (the
 symbolic-check engine), ``linunlearn.proofs`` (the symbolic checks of claims
 C1-C8), ``linunlearn.realdata`` (class-wise forgetting on the bundled
-digits), ``linunlearn.figures`` (every figure; matplotlib is imported there),
+digits), ``linunlearn.streams`` (deletion requests one after another:
+``linunlearn stream``), ``linunlearn.attacks`` (membership attacks on the
+forgetting set), ``linunlearn.relearn`` (relearning an unlearned model),
+``linunlearn.figures`` (every figure; matplotlib is imported there),
 ``linunlearn.montecarlo``, ``linunlearn.masks`` and ``linunlearn.progress``.
 """
 

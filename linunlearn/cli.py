@@ -1,4 +1,4 @@
-"""Command line: ``linunlearn solve``, ``verify``, ``compare`` and ``figures``.
+"""Command line: ``linunlearn solve``, ``verify``, ``compare``, ``stream`` and ``figures``.
 
 The CLI only parses arguments and calls library functions.
 """
@@ -274,6 +274,30 @@ def _cmd_compare(args):
     return 0
 
 
+def _cmd_stream(args):
+    from . import streams, verifier
+    _load(args.imports)
+    quiet = args.quiet or args.json
+    table = streams.stream_table(args.methods, args.regime, k=args.requests,
+                                 n_trials=20 if args.trials is None else args.trials,
+                                 seed=args.seed, progress=not quiet)
+    report = (verifier.verify(claims=list(streams.STREAM_CLAIMS), seed=args.seed,
+                              trials=args.trials, progress=not quiet)
+              if args.claims else None)
+    if args.json:
+        out = table.to_dict()
+        if report is not None:
+            out["claims"] = report.to_dict()["claims"]
+        json.dump(out, sys.stdout, indent=2)
+        print()
+    else:
+        print(table.format_text())
+        if report is not None:
+            print()
+            print(verifier.format_report(report))
+    return 1 if report is not None and report.failed_expected else 0
+
+
 def _cmd_figures(args):
     from . import figures
     _load(args.imports)
@@ -369,6 +393,28 @@ def build_parser():
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--latex", action="store_true", help="a LaTeX table")
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("stream", allow_abbrev=False,
+                       help="delete D_f in a stream of requests with each method and "
+                            "report the distance to golden after every request")
+    p.add_argument("--methods", nargs="+", metavar="METHOD",
+                   help="methods with their default options (default: finetune, rbm, "
+                        "fbm, projection, newton, ridge_downdate, pru and two variants)")
+    p.add_argument("--requests", type=int, default=5, metavar="K",
+                   help="number of requests D_f is split into (default 5)")
+    p.add_argument("--regime", default="overlap", metavar="NAME",
+                   help="default regime to draw from (default overlap)")
+    p.add_argument("--trials", type=int,
+                   help="Monte Carlo draws (default 20; with --claims also the claims' "
+                        "trials, else the verifier's 200)")
+    p.add_argument("--claims", action="store_true",
+                   help="also check what theory predicts along a stream (claims S1-S4, "
+                        "5 requests); exit status 1 if one fails")
+    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _import_argument(p)
+    p.set_defaults(func=_cmd_stream)
 
     p = sub.add_parser("figures", allow_abbrev=False, help="compute and draw the paper's figures "
                                        "(PDF and PNG)")

@@ -5,7 +5,7 @@ Comparison          its result: text, JSON (``to_dict``) and LaTeX (``to_latex``
 default_methods     the rows compared by default (from the method declarations)
 gaps                every row's average gap to golden (the ``method_gaps`` figure)
 Timing              a run-time cell: median and minimum over the trials
-DEFAULT_COMPARE_REGIMES, COLUMNS
+DEFAULT_COMPARE_REGIMES, COLUMNS, MAIN_COLUMNS, EXTRA_COLUMNS
 
 :func:`compare` runs each method (core models of :mod:`linunlearn.solutions`
 and the methods of :mod:`linunlearn.methods`) on Monte Carlo draws of the
@@ -14,8 +14,13 @@ returns a :class:`Comparison`: per regime and method, the mean and confidence
 interval of UA (unlearning loss), RA (remaining loss and remaining test
 loss), TA (test loss), MIA-efficacy and the average gap to the golden model,
 and the median and minimum run time, with the stop reasons the methods gave.
-It formats as text, JSON (:meth:`Comparison.to_dict`) and LaTeX
-(:meth:`Comparison.to_latex`). User data may have multi-output labels (e.g.
+Further columns (:data:`EXTRA_COLUMNS`, a second table per regime in the
+text) hold the membership attacks on the forgetting set
+(:mod:`linunlearn.attacks`: the loss attack's and offline LiRA's AUC and
+true-positive rate at 1% false positives, each with its gap to the golden
+model's value, and the gap of MIA-efficacy) and the relearn time
+(:mod:`linunlearn.relearn`). It formats as text, JSON
+(:meth:`Comparison.to_dict`) and LaTeX (:meth:`Comparison.to_latex`). User data may have multi-output labels (e.g.
 one-hot classes, :func:`linunlearn.realdata.digits_forgetting`): every
 method fits the outputs jointly and the losses sum over them.
 
@@ -31,14 +36,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import attacks, relearn
 from ._validation import check_float, check_int
 from .metrics import METRICS, average_gap, evaluate
 from .montecarlo import ConfidenceInterval, confidence_interval
 from .progress import Progress
-from .solutions import available_methods, method_spec, solve
+from .solutions import available_methods, closed_form, method_spec, solve
 
 __all__ = ["Timing", "Comparison", "compare", "default_methods",
-           "DEFAULT_COMPARE_REGIMES", "gaps", "COLUMNS"]
+           "DEFAULT_COMPARE_REGIMES", "gaps", "COLUMNS", "MAIN_COLUMNS",
+           "EXTRA_COLUMNS"]
 
 #: The regimes :func:`compare` runs by default (from
 #: :data:`linunlearn.regimes.DEFAULT_REGIMES`).
@@ -63,18 +70,33 @@ def default_methods():
                  for label, options in method_spec(name).compare)
 
 
-#: Table columns: the metrics (those the data allow), the gap, the time.
-COLUMNS = METRICS + ("gap_to_golden", "time_ms")
+#: The first table's columns: the metrics (those the data allow), the
+#: average gap to golden, the time.
+MAIN_COLUMNS = METRICS + ("gap_to_golden", "time_ms")
+
+#: The second table's columns: MIA-efficacy's gap to golden, the attacks on
+#: the forgetting set (each with its gap to golden's value; they need
+#: held-out forgetting rows) and the relearn time.
+EXTRA_COLUMNS = ("mia_efficacy_gap", "mia_auc", "mia_auc_gap", "mia_tpr", "mia_tpr_gap",
+                 "lira_auc", "lira_auc_gap", "lira_tpr", "lira_tpr_gap",
+                 "relearn_steps")
+
+#: Every column, in order (JSON lists those the data allow).
+COLUMNS = MAIN_COLUMNS + EXTRA_COLUMNS
 
 _SHORT = {"remaining_loss": "RL", "unlearning_loss": "UA: UL",
           "test_remaining_loss": "RA: test_r", "test_forgetting_loss": "test_f",
           "test_loss": "TA: test", "mia_efficacy": "MIA", "gap_to_golden": "gap",
-          "time_ms": "ms"}
+          "time_ms": "ms", "mia_efficacy_gap": "MIA gap", "mia_auc": "loss AUC",
+          "mia_auc_gap": "gap", "mia_tpr": "TPR@1%", "mia_tpr_gap": "gap",
+          "lira_auc": "LiRA AUC", "lira_auc_gap": "gap", "lira_tpr": "LiRA TPR@1%",
+          "lira_tpr_gap": "gap", "relearn_steps": "relearn"}
 
-#: The range of each column's values (losses, gap and time are non-negative,
-#: MIA-efficacy is a share): intervals are clipped to it. The true mean lies
-#: in the range, so clipping keeps the coverage of the interval.
-_RANGES = {"mia_efficacy": (0.0, 1.0)}
+#: The range of each column's values (losses, gap, time and relearn steps are
+#: non-negative; MIA-efficacy, AUCs, TPRs and their gaps are shares):
+#: intervals are clipped to it. The true mean lies in the range, so clipping
+#: keeps the coverage of the interval.
+_RANGES = {c: (0.0, 1.0) for c in ("mia_efficacy",) + EXTRA_COLUMNS[:-1]}
 _NON_NEGATIVE = (0.0, np.inf)
 
 _HEADER_TRIALS = (
@@ -83,6 +105,11 @@ _HEADER_TRIALS = (
     "MIA in [0, 1]); ms: median (min) over the trials, each method timed on a "
     "fresh copy of the data (its factorisation included) after an untimed "
     "warm-up call")
+_EXTRA_HEADER = (
+    "attacks on D_f against held-out forgetting rows (AUC: 0.5 is chance; TPR at "
+    "1% false positives; gap: |value - golden's| on the same data); relearn: "
+    "gradient steps on half of D_f until its loss is back within 10% of the "
+    "golden-pretrained gap")
 _HEADER_ONE_RUN = (
     "cells: the values of one run on the given data (no intervals); ms: one "
     "timed call on a fresh copy of the data (its factorisation included) after "
@@ -179,33 +206,54 @@ class Comparison:
                 + _HEADER_TRIALS.format(confidence=self.confidence))
 
     def format_text(self):
-        """Fixed-width text: one table per regime (the header says what a cell holds)."""
+        """Fixed-width text: per regime, a table of the metrics and one of the attacks.
+
+        The header says what a cell holds; the second table (attacks and
+        relearning, :data:`EXTRA_COLUMNS`) follows the first in each regime.
+        """
         out = [self._header()]
-        heads = [_SHORT.get(c, c) for c in self.columns] + ["stop"]
-        first = max(len("method"), *(len(m) for m in self.methods))
+        main = [c for c in self.columns if c in MAIN_COLUMNS]
+        extra = [c for c in self.columns if c in EXTRA_COLUMNS]
         for r in self.regimes:
-            rows = []
-            for label in self.methods:
-                cells = [_text_cell(self.cells[r][label][c]) for c in self.columns]
-                reasons = self.stop_reasons[r][label]
-                cells.append(",".join(sorted(reasons, key=reasons.get, reverse=True)))
-                rows.append((label, cells))
-            widths = [max(len(h), *(len(cells[i]) for _, cells in rows))
-                      for i, h in enumerate(heads)]
             out.append("")
             out.append(f"regime {r}: {self.descriptions.get(r, '')}".rstrip(": "))
-            out.append(f"{'method':<{first}}  " + "  ".join(
-                f"{h:>{w}}" if i < len(heads) - 1 else h
-                for i, (h, w) in enumerate(zip(heads, widths))))
-            for label, cells in rows:
-                out.append(f"{label:<{first}}  " + "  ".join(
-                    f"{c:>{w}}" if i < len(cells) - 1 else c
-                    for i, (c, w) in enumerate(zip(cells, widths))))
+            out += self._text_table(r, main, stop=True)
+            if extra:
+                out.append("")
+                out += self._text_table(r, extra, stop=False)
+        if extra:
+            out += ["", _EXTRA_HEADER]
         return "\n".join(out)
 
+    def _text_table(self, regime, columns, *, stop):
+        heads = [_SHORT.get(c, c) for c in columns] + (["stop"] if stop else [])
+        first = max(len("method"), *(len(m) for m in self.methods))
+        rows = []
+        for label in self.methods:
+            cells = [_text_cell(self.cells[regime][label][c]) for c in columns]
+            if stop:
+                reasons = self.stop_reasons[regime][label]
+                cells.append(",".join(sorted(reasons, key=reasons.get, reverse=True)))
+            rows.append((label, cells))
+        widths = [max(len(h), *(len(cells[i]) for _, cells in rows))
+                  for i, h in enumerate(heads)]
+        last = len(heads) - 1 if stop else len(heads)  # the stop column is left-aligned
+        lines = [f"{'method':<{first}}  " + "  ".join(
+            f"{h:>{w}}" if i < last else h for i, (h, w) in enumerate(zip(heads, widths)))]
+        for label, cells in rows:
+            lines.append(f"{label:<{first}}  " + "  ".join(
+                f"{c:>{w}}" if i < last else c
+                for i, (c, w) in enumerate(zip(cells, widths))))
+        return lines
+
     def to_latex(self, *, columns=None):
-        """A booktabs LaTeX table: a block of rows per regime (cells as in :meth:`format_text`)."""
-        columns = self.columns if columns is None else tuple(columns)
+        """A booktabs LaTeX table: a block of rows per regime (cells as in :meth:`format_text`).
+
+        ``columns`` defaults to the first table's (:data:`MAIN_COLUMNS`); give
+        e.g. :data:`EXTRA_COLUMNS` for the attacks.
+        """
+        columns = (tuple(c for c in self.columns if c in MAIN_COLUMNS) if columns is None
+                   else tuple(columns))
         head = " & ".join(["method"] + [_latex_escape(_SHORT.get(c, c))
                                           for c in columns])
         lines = [f"% linunlearn compare: {self._header()}",
@@ -265,13 +313,18 @@ def _latex_cell(cell):
 
 
 def _cell(values, column, confidence):
-    """The cell of one column over the trials: an interval, or a :class:`Timing`."""
+    """The cell of one column over the trials: an interval, or a :class:`Timing`.
+
+    A column with an infinite value (a relearn time of a model that is never
+    back) has the mean ``inf`` and no interval.
+    """
     values = np.asarray(values, dtype=float)
     if column == "time_ms":
         return Timing(float(np.median(values)), float(values.min()), float(values.mean()),
                       len(values))
-    if len(values) == 1:
-        return ConfidenceInterval(None, None, float(values[0]), confidence=confidence)
+    if len(values) == 1 or not np.all(np.isfinite(values)):
+        return ConfidenceInterval(None, None, float(np.mean(values)), n_trials=len(values),
+                                  confidence=confidence)
     e = confidence_interval(values, confidence)
     lo, hi = _RANGES.get(column, _NON_NEGATIVE)
     return dataclasses.replace(e, low=max(e.low, lo), high=min(e.high, hi))
@@ -332,15 +385,50 @@ def _regimes(regimes):
     return out
 
 
-def _run_one(data, specs, rng, *, warm_up=False):
+_CONTROLLER = []
+
+
+def _one_thread():
+    """BLAS on one thread: the attacks' and relearning's many small solves.
+
+    Measured on this 2-core machine under load (``compare`` on the digits,
+    300 x 600, every default method): with two OpenBLAS threads these small
+    factorisations contend and the run took 18-30 s; with them on one thread
+    2.7 s (2.8 s before the attacks were added). One thread also takes the
+    thread count out of their round-off. The controller, which reads the
+    process's loaded libraries, is made once: ``threadpool_limits`` made
+    anew for each of the default run's 1500 calls cost 2 s of its 10.
+    """
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+
+
+def _pretrained(data):
+    w = closed_form(data.outputs_first, "pretrained")
+    return w if data.n_outputs is None else w.T
+
+
+def _run_one(data, specs, rng, *, warm_up=False, attack_rng=None):
     """Metrics, time and stop reason of every method on one data set.
 
     ``warm_up``: call each method once, untimed, before the timed call (on a
     copy of its options, so that a generator in them is not advanced). The
     timed call gets a fresh copy of the data set, without the factorisation
     that earlier calls cached, so every method pays for its own.
+    ``attack_rng`` draws LiRA's shadow subsets (its own stream, so that the
+    methods' random numbers do not change). Attacks, gaps and relearning are
+    computed outside the timed call, on one BLAS thread (:func:`_one_thread`).
     """
-    golden = evaluate(data, solve(data, "golden").w)
+    w_g = solve(data, "golden").w
+    golden = evaluate(data, w_g)
+    w_o = _pretrained(data)
+    with _one_thread():
+        shadows = (attacks.shadow_models(data, rng=attack_rng)
+                   if data.X_test_f is not None else None)
+        golden_attacks = {**golden, **attacks.attack_metrics(data, w_g, shadows)}
+        back = relearn.relearn_threshold(data, w_o, w_g)
     rows = {}
     for label, (method, options) in specs.items():
         opts = dict(options)
@@ -355,6 +443,10 @@ def _run_one(data, specs, rng, *, warm_up=False):
         metrics = evaluate(data, sol.w)
         metrics["gap_to_golden"] = average_gap(metrics, golden)
         metrics["time_ms"] = elapsed
+        with _one_thread():
+            metrics.update(attacks.attack_metrics(data, sol.w, shadows))
+            metrics.update(attacks.attack_gaps(metrics, golden_attacks))
+            metrics["relearn_steps"] = relearn.relearn_time(data, sol.w, back)
         reason = sol.info.get("stop_reason") or (
             sol.run.stop_reason if sol.run is not None else "closed_form")
         rows[label] = (metrics, reason)
@@ -387,7 +479,7 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
     seed : int
         Trial ``i`` of regime ``r`` uses the ``i``-th child of
         ``seed_sequence(seed, "compare", r)``, split into one stream for the
-        data and one for the methods.
+        data, one for the methods and one for the attacks' shadow models.
     confidence : float in (0, 1)
         Level of the Student-t intervals (clipped to each metric's range).
     progress : bool
@@ -425,7 +517,9 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
         raise ValueError(f"confidence must be < 1, got {confidence}")
     seed = check_int(seed, "seed", minimum=0)
     if data is not None:
-        rows = _run_one(data, specs, np.random.default_rng(seed), warm_up=True)
+        rows = _run_one(data, specs, np.random.default_rng(seed), warm_up=True,
+                        attack_rng=np.random.default_rng(
+                            seed_sequence(seed, "compare", "data", "attacks")))
         cells = {"data": {label: {c: _cell([v], c, confidence) for c, v in m.items()}
                           for label, (m, _) in rows.items()}}
         reasons = {"data": {label: Counter([r]) for label, (_, r) in rows.items()}}
@@ -442,10 +536,13 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
     for name, scenario in scenarios.items():
         trials = []
         for i, child in enumerate(seed_sequence(seed, "compare", name).spawn(n_trials)):
-            data_seed, method_seed = child.spawn(2)
+            # the first two children are those of child.spawn(2): the data and
+            # the methods' streams; the third draws the attacks' shadow subsets
+            data_seed, method_seed, attack_seed = child.spawn(3)
             sample = scenario.sample(rng=np.random.default_rng(data_seed))
             trials.append(_run_one(sample, specs, np.random.default_rng(method_seed),
-                                   warm_up=i == 0))
+                                   warm_up=i == 0,
+                                   attack_rng=np.random.default_rng(attack_seed)))
             bar.update(name)
         columns = tuple(c for c in COLUMNS if c in trials[0][next(iter(specs))][0])
         cells[name] = {label: {c: _cell([t[label][0][c] for t in trials], c, confidence)

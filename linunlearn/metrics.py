@@ -5,6 +5,8 @@ population_loss the exact population loss of generated data (remaining or forget
 evaluate        every metric of weights on a Dataset (floats) or a DatasetBatch (arrays)
 average_gap     mean absolute metric difference to a reference (the golden model)
 mia_efficacy    share of targets a calibrated loss-threshold attack calls non-members
+                (0.5, chance, when no threshold tells members from non-members)
+sample_losses   per-sample squared residuals, round-off counted as zero (the attacks' losses)
 METRICS         the metric names, in table order
 
 ================================  ===============================================
@@ -17,7 +19,8 @@ key                               meaning
 ``test_loss`` (TA)                the mixture ``(n_r * remaining + n_f *
                                   forgetting) / (n_r + n_f)``
 ``mia_efficacy``                  share of forgetting samples that a calibrated
-                                  loss-threshold attack calls non-members
+                                  loss-threshold attack calls non-members; 0.5
+                                  when the attack has no advantage
 ================================  ===============================================
 
 The membership attack compares per-sample losses, so it must not split on
@@ -36,8 +39,8 @@ from ._linalg import mv
 from ._validation import as_array, check_option, once_per_array
 from .scenarios import Dataset, DatasetBatch
 
-__all__ = ["squared_loss", "population_loss", "evaluate", "average_gap", "mia_efficacy", "METRICS",
-           "MIA_RTOL"]
+__all__ = ["squared_loss", "population_loss", "evaluate", "average_gap", "mia_efficacy",
+           "sample_losses", "METRICS", "MIA_RTOL", "MIA_CHANCE"]
 
 #: Every metric :func:`evaluate` can report, in table order.
 METRICS = ("remaining_loss", "unlearning_loss", "test_remaining_loss",
@@ -52,6 +55,13 @@ METRICS = ("remaining_loss", "unlearning_loss", "test_remaining_loss",
 #: 4e-11 (an n_r > d_r noiseless scenario); ``sqrt(eps)`` = 1.5e-8 sits above
 #: both, so the attack cannot split training and held-out samples on round-off.
 MIA_RTOL = float(np.sqrt(np.finfo(float).eps))
+
+#: What :func:`mia_efficacy` reports when no threshold tells members from
+#: non-members: the share a coin flip calls non-members. (Until this version
+#: it reported 1.0 there, "everything forgotten", which flattered models that
+#: forgot nothing wherever every loss is zero, e.g. noiseless data with
+#: ``n_r > d_r``.)
+MIA_CHANCE = 0.5
 
 
 def squared_loss(X, y, w):
@@ -95,11 +105,29 @@ def squared_loss(X, y, w):
     return np.mean(r ** 2, axis=-1)
 
 
-def _attack_loss(X, y, w):
+def sample_losses(X, y, w):
     """Per-sample squared residuals (summed over outputs), round-off set to 0.
 
     A residual entry counts as round-off (:data:`MIA_RTOL`) relative to
-    ``|y_i| + ||x_i|| ||w||`` (per output column).
+    ``|y_i| + ||x_i|| ||w||`` (per output column), so that a membership
+    attack cannot split samples a model fits exactly on round-off.
+
+    Parameters
+    ----------
+    X : ndarray of shape (..., n, d)
+    y : ndarray of shape (..., n), or (n, k) for ``k`` outputs
+    w : ndarray of shape (..., d), or (d, k)
+
+    Returns
+    -------
+    ndarray of shape (..., n)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.eye(2); w = np.array([1.0, 2.0])
+    >>> sample_losses(X, np.array([1.0 + 1e-17, 0.0]), w)
+    array([0., 4.])
     """
     rows = once_per_array(X, "row norms", lambda: np.linalg.norm(X, axis=-1))
     if y.ndim == X.ndim:  # (..., n, k): k outputs
@@ -165,10 +193,12 @@ def mia_efficacy(member_losses, nonmember_losses, target_losses):
     two neighbouring sorted losses where the best split falls; the first best
     split when several tie). Equal losses fall on the same side of every
     threshold, so splits only fall between distinct losses. The candidates
-    include ``tau`` below every loss, which calls everything a non-member and
-    is taken when no threshold does better than chance: an attack without an
-    advantage claims no membership (for instance when members, non-members
-    and targets all have zero loss).
+    include "no threshold", taken when no threshold does better than chance:
+    an attack without an advantage is a coin flip, and the efficacy is then
+    :data:`MIA_CHANCE` (0.5) whatever the targets' losses (for instance when
+    members, non-members and targets all have zero loss). It used to call
+    everything a non-member there and report 1.0, the value of a model that
+    forgot everything, which flattered models that forgot nothing.
 
     Parameters
     ----------
@@ -185,6 +215,8 @@ def mia_efficacy(member_losses, nonmember_losses, target_losses):
     >>> import numpy as np
     >>> float(mia_efficacy(np.zeros(3), np.array([1.0, 2.0]), np.array([0.0, 3.0])))
     0.5
+    >>> float(mia_efficacy(np.zeros(3), np.zeros(2), np.array([0.0, 0.0])))  # chance
+    0.5
     """
     n_m, n_u = member_losses.shape[-1], nonmember_losses.shape[-1]
     losses = np.concatenate([member_losses, nonmember_losses], axis=-1)
@@ -200,16 +232,16 @@ def mia_efficacy(member_losses, nonmember_losses, target_losses):
     last_of_ties = np.concatenate([losses[..., 1:] > losses[..., :-1],
                                    np.ones(losses.shape[:-1] + (1,), bool)], axis=-1)
     score = np.where(last_of_ties, score, -2 * n_m * n_u)
-    # Candidate 0: tau below every loss (score 0, chance); candidate i + 1:
-    # split after position i.
+    # Candidate 0: no threshold (score 0, chance: a coin flip, efficacy
+    # MIA_CHANCE); candidate i + 1: split after position i.
     score = np.concatenate([np.zeros(score.shape[:-1] + (1,), score.dtype), score],
                            axis=-1)
     best = np.argmax(score, axis=-1)[..., None]
     at = np.maximum(best - 1, 0)
     upper = np.concatenate([losses[..., 1:], 2 * losses[..., -1:] + 1], axis=-1)
     tau = 0.5 * (np.take_along_axis(losses, at, -1) + np.take_along_axis(upper, at, -1))
-    tau = np.where(best == 0, -np.inf, tau)
-    return np.mean(target_losses > tau, axis=-1)
+    efficacy = np.mean(target_losses > tau, axis=-1)
+    return np.where(best[..., 0] == 0, MIA_CHANCE, efficacy)
 
 
 def _metrics(data, w, keys=METRICS):
@@ -238,9 +270,9 @@ def _metrics(data, w, keys=METRICS):
         out["test_forgetting_loss"] = test_f
         out["test_loss"] = (n_r * test_r + n_f * test_f) / (n_r + n_f)
     if "mia_efficacy" in keys and data.X_test_r is not None:
-        out["mia_efficacy"] = mia_efficacy(_attack_loss(data.X_r, data.y_r, w),
-                                           _attack_loss(data.X_test_r, data.y_test_r, w),
-                                           _attack_loss(data.X_f, data.y_f, w))
+        out["mia_efficacy"] = mia_efficacy(sample_losses(data.X_r, data.y_r, w),
+                                           sample_losses(data.X_test_r, data.y_test_r, w),
+                                           sample_losses(data.X_f, data.y_f, w))
     return {k: v for k, v in out.items() if k in keys}
 
 

@@ -235,3 +235,65 @@ def test_every_timed_call_factorises_its_own_data(monkeypatch):
                             np.random.default_rng(0))
     # calls: golden for the gaps (fresh), then golden and rbm timed (fresh)
     assert cached_at_call == [False, False, False]
+
+
+# ------------------------------------------- attacks and relearning (second table)
+
+def test_attack_and_relearning_columns(result):
+    from linunlearn.compare import EXTRA_COLUMNS, MAIN_COLUMNS
+    assert result.columns == MAIN_COLUMNS + EXTRA_COLUMNS
+    for regime in result.regimes:
+        cells = result.cells[regime]
+        # golden's gaps to itself are 0; fine-tuning fits D_f exactly (the
+        # small regimes interpolate): the loss attack catches every member and
+        # fine-tuning never unlearned, so it is back at once
+        for c in EXTRA_COLUMNS:
+            if c.endswith("_gap"):
+                assert cells["golden"][c].estimate == 0.0, (regime, c)
+        assert cells["finetune"]["mia_auc"].estimate == 1.0
+        assert cells["finetune"]["mia_tpr"].estimate == 1.0
+        assert cells["finetune"]["relearn_steps"].estimate == 0.0
+        assert cells["golden"]["relearn_steps"].estimate > 0
+        assert_gap = cells["finetune"]["mia_auc_gap"].estimate
+        assert abs(assert_gap - (1 - cells["golden"]["mia_auc"].estimate)) < 1e-12
+        for label in result.methods:
+            for c in EXTRA_COLUMNS[:-1]:
+                cell = cells[label][c]
+                assert 0.0 <= cell.low <= cell.estimate <= cell.high <= 1.0, (label, c)
+
+
+def test_attack_columns_match_the_attacks_module():
+    from linunlearn import attacks, relearn
+    res = compare({"s": SMALL["small-overlap"]}, methods=["rbm"], n_trials=2, seed=4)
+    values = []
+    for child in seed_sequence(4, "compare", "s").spawn(2):
+        data_seed, _, attack_seed = child.spawn(3)
+        data = SMALL["small-overlap"].sample(rng=np.random.default_rng(data_seed))
+        shadows = attacks.shadow_models(data, rng=np.random.default_rng(attack_seed))
+        w = lu.solve(data, "rbm").w
+        m = attacks.attack_metrics(data, w, shadows)
+        w_o, w_g = lu.solve(data, "pretrained").w, lu.solve(data, "golden").w
+        values.append((m["lira_auc"], relearn.relearning(data, w, w_o, w_g).steps))
+    cells = res.cells["s"]["rbm"]
+    assert cells["lira_auc"].estimate == np.mean([v[0] for v in values])
+    assert cells["relearn_steps"].estimate == np.mean([v[1] for v in values])
+
+
+def test_text_json_and_latex_carry_the_second_table(result):
+    text = result.format_text()
+    assert "loss AUC" in text and "LiRA TPR@1%" in text and "relearn" in text
+    assert text.splitlines()[-1].startswith("attacks on D_f against held-out")
+    blob = json.loads(json.dumps(result.to_dict()))
+    cells = blob["regimes"]["small-overlap"]["results"]["rbm"]
+    assert {"mia_auc", "lira_tpr_gap", "relearn_steps", "mia_efficacy_gap"} <= set(cells)
+    assert "lira_auc" in blob["columns"]
+    assert "LiRA" not in result.to_latex()
+    assert "LiRA AUC" in result.to_latex(columns=["lira_auc"])
+
+
+def test_user_data_without_held_out_forgetting_rows_has_no_attack_columns():
+    d = lu.Scenario.overlapping(10, 8, 3, 4, 3).sample(rng=0)
+    plain = lu.Dataset(d.X_r, d.y_r, d.X_f, d.y_f, X_test_r=d.X_test_r, y_test_r=d.y_test_r)
+    res = compare(data=plain, methods=["finetune", "golden"])
+    assert "mia_auc" not in res.columns and "mia_efficacy_gap" in res.columns
+    assert "relearn_steps" in res.columns

@@ -73,7 +73,9 @@ _SOURCES = {"salun": "arXiv:2310.12508", "deepclean": "arXiv:2311.10448",
             "ce_ft": "arXiv:2410.03833v1", "ice_ft": "arXiv:2410.03833v1",
             "kl_ft": "arXiv:2410.03833v1", "ga": "arXiv:2210.01504",
             "gdiff": "arXiv:2410.22086", "ngdiff": "arXiv:2410.22086",
-            "icu": "arXiv:2407.20271", "minnorm_og": "docs/theory.md, C7"}
+            "icu": "arXiv:2407.20271", "minnorm_og": "docs/theory.md, C7",
+            "newton": "arXiv:1911.03030", "certified": "arXiv:1911.03030",
+            "ridge_downdate": "Sherman-Morrison-Woodbury", "pru": "arXiv:2002.10077"}
 
 
 def _numbers(text):
@@ -694,3 +696,30 @@ def test_route_deviation_of_registered_methods_keeps_their_options(overlap):
     # side must not drop them (it used to, comparing different problems)
     assert lu.route_deviation(overlap, "ce_ft", steps=5, lr=0.01) < 1e-9
     assert lu.route_deviation(overlap, "salun", rng=0) < 1e-8
+
+
+# ------------------------------------------------- a given starting model (init)
+
+@pytest.mark.parametrize("method,options", [("salun", {"rng": 0}), ("deepclean", {}),
+                                            ("ce_ft", {}), ("ice_ft", {}), ("kl_ft", {}),
+                                            ("ce_ft", {"steps": 3})])
+def test_init_is_the_starting_model(overlap, start, method, options):
+    # init = the pretrained model changes nothing; another init changes the
+    # result (one off the row space of [X_r; X_f]: from inside it, the
+    # converged regularisers all land on the same minimum-norm point)
+    w_o = lu.solve(overlap, "pretrained").w
+    plain = lu.solve(overlap, method, **options).w
+    assert_allclose(lu.solve(overlap, method, init=w_o, **options).w, plain, atol=ATOL)
+    v = np.random.default_rng(0).standard_normal(overlap.d)
+    off = start + v - np.linalg.pinv(overlap.X) @ (overlap.X @ v)
+    assert not np.allclose(lu.solve(overlap, method, init=off, **options).w, plain)
+
+
+def test_ce_ft_from_a_given_model_is_the_closest_point_to_it(overlap, start):
+    # the limit of gradient descent from init on the stacked problem (Z, t):
+    # init + Z^+ (t - Z init), by numpy's pseudo-inverse
+    Z = np.vstack([overlap.X_r, overlap.X_f])
+    t = np.concatenate([overlap.y_r, -overlap.y_f])
+    expected = start + np.linalg.pinv(Z) @ (t - Z @ start)
+    assert_allclose(lu.solve(overlap, "ce_ft", alpha=0.5, init=start).w, expected,
+                    atol=ATOL)

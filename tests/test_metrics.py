@@ -123,10 +123,11 @@ def test_mia_efficacy_hand_made(members, nonmembers, targets, expected):
     # regression: a stable sort put the member first among equal losses, so
     # the attack "separated" it from three equal non-members at tau = 0
     ([0.0], [0.0, 0.0, 0.0, 5.0], [1.0], 0.0),
-    # every loss equal: no threshold beats chance, so nobody is called a member
-    ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0], 1.0),
+    # every loss equal: no threshold beats chance, so the attack is a coin flip
+    # (0.5; it used to report 1.0, "everything forgotten")
+    ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0], 0.5),
     # members above non-members: the attack has no advantage either
-    ([2.0, 3.0], [0.0, 1.0], [0.0, 2.5], 1.0),
+    ([2.0, 3.0], [0.0, 1.0], [0.0, 2.5], 0.5),
 ])
 def test_mia_efficacy_never_splits_equal_losses(members, nonmembers, targets, expected):
     got = mia_efficacy(np.array(members), np.array(nonmembers), np.array(targets))
@@ -149,13 +150,16 @@ def test_mia_efficacy_does_not_depend_on_round_off():
     The attack split on it: here 0.0 (closed form) against 0.4 (gradient
     descent) for the pretrained model, 0.8 against 1.0 for fine-tuning.
     Round-off residuals (MIA_RTOL) count as zero and ties are not split, so
-    the attack has no advantage and calls nobody a member, on both routes."""
+    the attack has no advantage and reports chance, 0.5, on both routes (it
+    used to report 1.0 there, which flattered the models that forgot
+    nothing: fine-tuning and the pretrained model fit D_f exactly)."""
     data = lu.Scenario.overlapping(10, 10, 5, 20, 5, n_test=30).sample(rng=0)
     for numeric in (False, True):
         with pytest.warns(lu.IllConditionedWarning) if not numeric else nullcontext():
             sols = lu.solve_all(data, ("pretrained", "finetune", "golden"), numeric=numeric)
         for method, sol in sols.items():
-            assert evaluate(data, sol.w)["mia_efficacy"] == 1.0, (method, numeric)
+            assert evaluate(data, sol.w)["mia_efficacy"] == 0.5, (method, numeric)
+    assert lu.metrics.MIA_CHANCE == 0.5
     assert lu.metrics.MIA_RTOL == np.sqrt(np.finfo(float).eps)
 
 

@@ -24,6 +24,7 @@ SECTIONS = {
     6: "Beyond the paper",
     7: "Unlearning methods of the literature in the linear model",
     8: "How the verifier decides",
+    9: "Deletion baselines, streams and relearning",
 }
 
 

@@ -26,6 +26,11 @@ name                 what it shows
                      ridge penalty, the fine-tuning budget and ``n_r / d_r``
                      across the interpolation threshold
 ``geometry``         a 3-D picture of where each model lands (C2, C3, C4, C7)
+``deletion_stream``  distance to golden against the number of deletion requests
+                     served, per method (data: :mod:`linunlearn.streams`)
+``relearning``       unlearning loss while relearning half of ``D_f``, on the
+                     relearned rows and on the rest (data:
+                     :mod:`linunlearn.relearn`)
 ===================  ==========================================================
 
 Public names (every one importable from here; ``data`` and ``draw`` name the
@@ -36,7 +41,7 @@ name                     what it is                                    where
 =======================  ============================================  ======
 FIGURES                  figure name to its :class:`FigureSpec`
 FigureSpec               a figure: description, compute, draw
-register_figure          declare a figure (the eight above are
+register_figure          declare a figure (the ten above are
                          declared so)
 unregister_figure        remove a declared figure
 render                   draw a figure from its data, in the style
@@ -72,6 +77,10 @@ draw_tradeoff            draws ``tradeoff``                            draw
 draw_method_gaps         draws ``method_gaps``                         draw
 draw_regime_gaps         draws ``regime_gaps``                         draw
 draw_geometry            draws ``geometry``                            draw
+draw_deletion_stream     draws ``deletion_stream`` (data:              draw
+                         :func:`linunlearn.streams.compute_stream_figure`)
+draw_relearning          draws ``relearning`` (data:                   draw
+                         :func:`linunlearn.relearn.compute_relearning`)
 STYLE                    matplotlib settings of every figure           draw
 style_context            ``matplotlib.rc_context(STYLE)``              draw
 method_style             colour, marker and label of a method          draw
@@ -109,6 +118,8 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..progress import Progress
+from ..relearn import compute_relearning
+from ..streams import compute_stream_figure
 from .._validation import check_int
 from . import data, draw
 from .data import (FLAT_TEACHER, GEOMETRY_EXAMPLE, ClaimMap, Geometry, MethodGaps,
@@ -117,9 +128,10 @@ from .data import (FLAT_TEACHER, GEOMETRY_EXAMPLE, ClaimMap, Geometry, MethodGap
                    compute_overlap_sweep, compute_regime_gaps, compute_sample_sweep,
                    compute_tradeoff, compute_training_curves, tradeoff_unavailable)
 from .draw import (COLUMN, FULL, GEOMETRY_COLOURS, STYLE, THEORY_STYLE,
-                   VERDICT_COLOURS, draw_claim_map, draw_geometry, draw_method_gaps,
-                   draw_regime_gaps, draw_sweep, draw_tradeoff, draw_training_curves,
-                   method_style, new_figure, style_context)
+                   VERDICT_COLOURS, draw_claim_map, draw_deletion_stream, draw_geometry,
+                   draw_method_gaps, draw_regime_gaps, draw_relearning, draw_sweep,
+                   draw_tradeoff, draw_training_curves, method_style, new_figure,
+                   style_context)
 
 __all__ = ["FIGURES", "FigureSpec", "register_figure", "unregister_figure",
            "render", "save", "write_figures", "WriteResult", "MANIFEST",
@@ -268,6 +280,14 @@ register_figure("regime_gaps", "fine-tuning's UL gap to golden against the ridge
                 compute=compute_regime_gaps, draw=draw_regime_gaps)
 register_figure("geometry", "3-D class example: where fine-tuning, golden, RBM and "
                 "projection land", compute=compute_geometry, draw=draw_geometry)
+
+
+register_figure("deletion_stream", "distance to golden against the number of deletion "
+                "requests served, per method", compute=compute_stream_figure,
+                draw=draw_deletion_stream)
+register_figure("relearning", "UL while relearning half of D_f: on the relearned rows "
+                "and on the rest, per method", compute=compute_relearning,
+                draw=draw_relearning)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ draw_tradeoff          ``tradeoff``: UL against RL of the regularisers
 draw_method_gaps       ``method_gaps``: a lollipop per method and regime
 draw_regime_gaps       ``regime_gaps``: three panels of fine-tuning's gap
 draw_geometry          ``geometry``: a 3-D view of the class example
+draw_deletion_stream   ``deletion_stream``: distance to golden against requests
+draw_relearning        ``relearning``: two panels of relearning curves
 STYLE                  matplotlib settings of every figure
 style_context          ``matplotlib.rc_context(STYLE)``
 method_style           colour, marker and label of a declared method
@@ -51,7 +53,8 @@ from .data import FLAT_TEACHER
 __all__ = ["STYLE", "style_context", "method_style", "new_figure", "VERDICT_COLOURS",
            "GEOMETRY_COLOURS", "THEORY_STYLE", "COLUMN", "FULL",
            "draw_training_curves", "draw_sweep", "draw_claim_map", "draw_tradeoff",
-           "draw_method_gaps", "draw_regime_gaps", "draw_geometry"]
+           "draw_method_gaps", "draw_regime_gaps", "draw_geometry",
+           "draw_deletion_stream", "draw_relearning"]
 
 
 #: Width of one paper column and of the full text, in inches.
@@ -535,8 +538,8 @@ def draw_method_gaps(data):
     _footer(fig, f"{data.n_trials} draws per regime, default random teacher, "
                  f"noiseless; thick bar: {100 * data.confidence:g}% confidence\n"
                  f"gap = mean |metric - golden's| over UL, RL, test losses and MIA; "
-                 f"hollow, dotted: stopped after k steps")
-    fig.subplots_adjust(left=0.19, right=0.99, top=1 - 0.85 / fig.get_figheight(),
+                 f"hollow, dotted: a variant (its options in brackets)")
+    fig.subplots_adjust(left=0.2, right=0.99, top=1 - 0.85 / fig.get_figheight(),
                         bottom=0.4 / fig.get_figheight(), wspace=0.1)
     return fig
 
@@ -672,4 +675,71 @@ def new_figure(width, height):
     from matplotlib.figure import Figure
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
+    return fig
+
+
+# --------------------------------------------------------------------------
+# 9. deletion streams and relearning (linunlearn.streams, linunlearn.relearn)
+
+
+def draw_deletion_stream(data):
+    """Relative distance to golden against the number of deletion requests, one line per method."""
+    data = _tidy(data)
+    fig = new_figure(FULL, 2.8)
+    ax = fig.subplots()
+    for j, label in enumerate(data.methods):
+        style, hollow = _row_style(label)
+        ax.fill_between(data.requests, data.low[j], data.high[j], color=style["color"],
+                        alpha=0.15, linewidth=0)
+        ax.plot(data.requests, data.mean[j], color=style["color"], marker=style["marker"],
+                markersize=3.5, linewidth=1.0, linestyle="--" if hollow else "-",
+                markerfacecolor="white" if hollow else style["color"],
+                label=style["label"])
+    ax.axhline(0, color="#000000", linewidth=0.6, zorder=1)
+    ax.set_xticks(data.requests)
+    ax.set_xlabel("deletion requests served (one row of $D_f$ each)")
+    ax.set_ylabel("$\\|w_j - w_g^{(j)}\\| \\,/\\, \\|w_g^{(j)}\\|$")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=6.5,
+              handlelength=1.8)
+    _footer(fig, f"overlap regime ({data.description}); {data.n_trials} draws, bands "
+                 f"{100 * data.confidence:g}% confidence\n$w_g^{{(j)}}$: the golden model "
+                 f"of what remains after request $j$")
+    fig.subplots_adjust(left=0.09, right=0.78, top=0.86, bottom=0.16)
+    return fig
+
+
+def draw_relearning(data):
+    """Two panels: the relearned rows' and the other rows' loss over relearning steps."""
+    data = _tidy(data)
+    fig = new_figure(FULL, 3.0)
+    axes = fig.subplots(1, 2)
+    for ax, values, half, title in (
+            (axes[0], data.relearned, data.relearned_half,
+             f"(a) the relearned rows ({100 * data.fraction:g}% of $D_f$)"),
+            (axes[1], data.rest, data.rest_half, "(b) the rest of $D_f$")):
+        for j, label in enumerate(data.methods):
+            style, hollow = _row_style(label)
+            ax.fill_between(data.steps, np.maximum(values[j] - half[j], 0.0),
+                            values[j] + half[j], color=style["color"], alpha=0.15,
+                            linewidth=0)
+            ax.plot(data.steps, values[j], color=style["color"], marker=style["marker"],
+                    markersize=3, linewidth=1.0, linestyle="--" if hollow else "-",
+                    markerfacecolor="white" if hollow else style["color"],
+                    label=f"{style['label']}: {data.times[j]:.2g}")
+        ax.set_xlabel("relearning steps $k$ on the relearned rows")
+        ax.set_title(title)
+        ax.axhline(0, color="#000000", linewidth=0.6)
+    axes[0].axhline(data.tol, color="#555555", linewidth=0.8, linestyle=(0, (2, 2)))
+    axes[0].text(data.steps[-1], data.tol, "back (tol) ", ha="right", va="bottom",
+                 fontsize=6.5, color="#555555")
+    axes[0].set_yscale("symlog", linthresh=1e-2)
+    axes[0].set_ylim(bottom=0)
+    axes[0].set_ylabel("UL$(w_k)$ / UL$(w_g)$ on the same rows")
+    axes[1].legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=6,
+                   title="mean relearn time", title_fontsize=6, handlelength=1.8)
+    _footer(fig, f"overlap regime, {data.n_trials} draws, bands "
+                 f"{100 * data.confidence:g}% confidence; gradient descent, step $1/L$"
+                 f"\nrelearn time: first $k$ with UL $\\leq$ UL$(w_o)$ + {data.tol:g} "
+                 f"(UL$(w_g)$ - UL$(w_o)$) on the relearned rows")
+    fig.subplots_adjust(left=0.08, right=0.77, top=0.8, bottom=0.15, wspace=0.22)
     return fig

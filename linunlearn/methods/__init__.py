@@ -2,8 +2,9 @@
 
 Each method is one declaration (:func:`linunlearn.register_method`) in the
 module of its family: :mod:`~linunlearn.methods.exact`,
-:mod:`~linunlearn.methods.masking`, :mod:`~linunlearn.methods.regularised`
-and :mod:`~linunlearn.methods.ascent`. Importing this package declares them,
+:mod:`~linunlearn.methods.masking`, :mod:`~linunlearn.methods.regularised`,
+:mod:`~linunlearn.methods.ascent` and :mod:`~linunlearn.methods.deletion`
+(the deletion baselines for linear models, docs/theory.md section 9). Importing this package declares them,
 so that ``linunlearn.solve(data, NAME, ...)`` computes them, ``linunlearn
 compare`` tabulates them and the figures draw them. :func:`describe` returns
 a method's full documentation (objective, update rule, source, options with
@@ -34,6 +35,13 @@ method            objective / update, from the model ``w_start``              cl
 ``"icu"``         ascent on active ``D_f`` + analog loss + KL to ``w_o``       none (iteration)
                   (Tang et al., arXiv 2407.20271)
 ``"minnorm_og"``  minimum-norm interpolator of ``D_r`` from ``w_o`` and D_r    ``P_r w_o + X_r^+ (y_r - X_r w_o)``
+``"newton"``      one Newton step from the removed points' gradient, ridge     exact (= ridge retraining)
+                  ``lam`` (Guo et al., arXiv 1911.03030)
+``"certified"``   loss-perturbed ridge training, then the Newton step; noise   exact (= perturbed retraining)
+                  scale for (epsilon, delta) (same source)
+``"pru"``         leave-k-out predictions projected on the deleted rows        ``theta + X_f^+ (y'_f - X_f theta)``
+                  (Izzo et al., arXiv 2002.10077)
+``"ridge_downdate"``  Sherman-Morrison-Woodbury downdate of ridge ``alpha``    exact (= ridge retraining)
 ================  ==========================================================  ==================
 
 ``RL(w) = (1/n_r) ||X_r w - y_r||^2``, ``UL(w) = (1/n_f) ||X_f w - y_f||^2``
@@ -85,7 +93,7 @@ Gradient ascent on the forgetting loss (the standard baseline).
 """
 
 from ..solutions import available_methods, describe, METHODS
-from . import exact, masking, regularised, ascent  # noqa: F401  (declare the methods)
+from . import exact, masking, regularised, ascent, deletion  # noqa: F401  (declare the methods)
 from ._shared import STOP_REASONS, VANISHING_RTOL
 from .masking import SALUN_SALIENCIES
 from .regularised import discriminative_finetune

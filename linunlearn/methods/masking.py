@@ -57,7 +57,7 @@ def _salun_scores(data, saliency, w0, y_rand):
 
 @register_method("salun", numeric_only=_NUMERIC_ONLY, label="SalUn", color="#CC6677", marker="P")
 def _salun(data, *, numeric, saliency="random_label", ratio=0.5,
-           retain_weight=1.0, steps=None, lr=None, rng=None, gtol=1e-12,
+           retain_weight=1.0, steps=None, lr=None, rng=None, init=None, gtol=1e-12,
            max_steps=200_000):
     """SalUn: saliency-masked random-label unlearning.
 
@@ -108,6 +108,9 @@ def _salun(data, *, numeric, saliency="random_label", ratio=0.5,
         does not depend on it).
     rng : None, int, SeedSequence or numpy.random.Generator, default None
         Source of the random labels.
+    init : ndarray of shape (d,) or (d, k), optional
+        The trained model to start from (it plays ``w_o``'s part: saliency,
+        frozen weights); default the pretrained model ``w_o``.
     gtol, max_steps : float, int, default 1e-12, 200000
         Stopping rule of the numeric route (see
         :func:`linunlearn.simulate.gradient_descent`).
@@ -147,7 +150,7 @@ def _salun(data, *, numeric, saliency="random_label", ratio=0.5,
     gen = as_generator(rng)
     y_rand = np.sqrt(np.mean(data.y_f ** 2, axis=0)) * gen.standard_normal(
         data.y_f.shape)
-    w0 = start_model(data, numeric, None)
+    w0 = start_model(data, numeric, init)
     scores, scale, why = _salun_scores(data, saliency, w0, y_rand)
     if vanishes(scores, scale):
         raise ValueError(f"{why} (norm {np.linalg.norm(scores):.3g} <= "
@@ -168,7 +171,7 @@ def _salun(data, *, numeric, saliency="random_label", ratio=0.5,
 
 @register_method("deepclean", numeric_only=_NUMERIC_ONLY, label="DeepClean", color="#999933", marker="X")
 def _deepclean(data, *, numeric, threshold=None, ratio=None, eps=1e-8,
-               steps=None, lr=None, gtol=1e-12, max_steps=200_000):
+               steps=None, lr=None, init=None, gtol=1e-12, max_steps=200_000):
     """DeepClean: Fisher-ratio selection, reset and fine-tune the selection.
 
     Each feature is scored by the ratio of its Fisher diagonals on the two
@@ -214,6 +217,9 @@ def _deepclean(data, *, numeric, threshold=None, ratio=None, eps=1e-8,
     lr : float, optional
         Step size; default ``1/L`` of ``RL`` on the selected columns; must be
         below ``2/L`` on both routes.
+    init : ndarray of shape (d,) or (d, k), optional
+        The trained model to start from (in ``w_o``'s place); default the
+        pretrained model ``w_o``.
     gtol, max_steps : float, int, default 1e-12, 200000
         Stopping rule of the numeric route.
 
@@ -264,7 +270,7 @@ def _deepclean(data, *, numeric, threshold=None, ratio=None, eps=1e-8,
         warn(f"deepclean selected no feature (largest Fisher ratio "
              f"{np.max(scores):.3g}, threshold {threshold}); the model "
              f"is returned unchanged", LinunlearnWarning)
-    w_o = start_model(data, numeric, None)
+    w_o = start_model(data, numeric, init)
     w0 = np.where(mask.reshape(mask.shape + (1,) * (w_o.ndim - 1)), 0.0, w_o)
     w, run, reason, lr = quadratic(data, data.X_r, data.y_r, w0, steps=steps,
                                     lr=lr, mask=mask, numeric=numeric, gtol=gtol,

@@ -42,12 +42,12 @@ def objective_terms(variant, X_r, y_r, X_f, y_f, alpha, f_target=None):
 
 
 def _regularised(data, variant, numeric, alpha, steps, lr, gtol, max_steps,
-                 reference=None):
+                 reference=None, init=None):
     """Gradient descent from ``w_o`` on version 1's regularised objectives."""
     alpha = check_float(alpha, "alpha", minimum=0.0, maximum=1.0,
                         strict=variant == "ice")
     steps, lr = check_steps(steps), check_lr(lr)
-    w_o = start_model(data, numeric, None)
+    w_o = start_model(data, numeric, init)
     info = {"alpha": alpha}
     f_target = None
     if variant == "kl":
@@ -150,6 +150,8 @@ _REG_PARAMS = """
         runs with different weights share one step size. It must be below
         ``2/L`` on both routes (also for ``steps=None``, where the limit does
         not depend on it).
+    init : ndarray of shape (d,) or (d, k), optional
+        The model to start from; default the pretrained model ``w_o``.
     gtol, max_steps : float, int, default 1e-12, 200000
         Stopping rule of the numeric route.
 
@@ -204,9 +206,10 @@ _REG_NOTES = """
     >>> lu.solve(data, "ce_ft", alpha=0.5, steps=5).info["stop_reason"]
     'closed_form'
     """, params=_REG_PARAMS, notes=_REG_NOTES)
-def _ce(data, *, numeric, alpha=0.5, steps=None, lr=None, gtol=1e-12,
+def _ce(data, *, numeric, alpha=0.5, steps=None, lr=None, init=None, gtol=1e-12,
         max_steps=200_000):
-    return _regularised(data, "ce", numeric, alpha, steps, lr, gtol, max_steps)
+    return _regularised(data, "ce", numeric, alpha, steps, lr, gtol, max_steps,
+                        init=init)
 
 
 @register_method("ice_ft", numeric_only=_NUMERIC_ONLY, label="ICE-FT", color="#56B4E9",
@@ -231,9 +234,10 @@ def _ce(data, *, numeric, alpha=0.5, steps=None, lr=None, gtol=1e-12,
         Weight of the remaining loss.{params}
 {notes}
     """, params=_REG_PARAMS, notes=_REG_NOTES)
-def _ice(data, *, numeric, alpha=0.5, steps=None, lr=None, gtol=1e-12,
+def _ice(data, *, numeric, alpha=0.5, steps=None, lr=None, init=None, gtol=1e-12,
          max_steps=200_000):
-    return _regularised(data, "ice", numeric, alpha, steps, lr, gtol, max_steps)
+    return _regularised(data, "ice", numeric, alpha, steps, lr, gtol, max_steps,
+                        init=init)
 
 
 @register_method("kl_ft", numeric_only=_NUMERIC_ONLY, label="KL-FT", color="#882255",
@@ -267,6 +271,6 @@ def _ice(data, *, numeric, alpha=0.5, steps=None, lr=None, gtol=1e-12,
 {notes}
     """, params=_REG_PARAMS, notes=_REG_NOTES)
 def _kl(data, *, numeric, alpha=0.5, steps=None, lr=None, reference="zero",
-        gtol=1e-12, max_steps=200_000):
+        init=None, gtol=1e-12, max_steps=200_000):
     return _regularised(data, "kl", numeric, alpha, steps, lr, gtol, max_steps,
-                        reference=reference)
+                        reference=reference, init=init)

@@ -212,7 +212,8 @@ def test_a_registered_figure_is_written_with_its_manifest_line_and_unregistered(
     assert "tiny_test_figure" not in figures.FIGURES
     assert list(figures.FIGURES) == ["training_curves", "overlap_sweep", "sample_sweep",
                                      "claim_map", "tradeoff", "method_gaps",
-                                     "regime_gaps", "geometry"]
+                                     "regime_gaps", "geometry", "deletion_stream",
+                                     "relearning"]
     with pytest.raises(ValueError, match="unknown figure 'tiny_test_figure'"):
         figures.write_figures(["tiny_test_figure"], str(tmp_path))
     # a manifest written now no longer lists it, though its files are still there
