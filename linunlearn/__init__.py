@@ -43,7 +43,10 @@ underparameterised families of regimes: ``linunlearn verify --family``),
 symbolic-check engine), ``linunlearn.proofs`` (the symbolic checks of claims
 C1-C8), ``linunlearn.realdata`` (class-wise forgetting on the bundled
 digits), ``linunlearn.figures`` (every figure; matplotlib is imported there),
-``linunlearn.montecarlo``, ``linunlearn.masks`` and ``linunlearn.progress``.
+``linunlearn.montecarlo``, ``linunlearn.masks``, ``linunlearn.progress``,
+``linunlearn.exercises`` (``check``: checked answers to the exercises
+notebook) and ``linunlearn.explorer`` (the lecture's sliders: ``explore``,
+``Explorer``; ipywidgets is imported there, from the ``notebook`` extra).
 """
 
 from ._validation import IllConditionedWarning, LinunlearnWarning, NotConvergedWarning
