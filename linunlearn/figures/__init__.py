@@ -75,7 +75,7 @@ draw_geometry            draws ``geometry``                            draw
 STYLE                    matplotlib settings of every figure           draw
 style_context            ``matplotlib.rc_context(STYLE)``              draw
 method_style             colour, marker and label of a method          draw
-new_figure               an empty Figure on the Agg canvas (no pyplot) draw
+new_figure               an empty Figure on the Agg canvas, no pyplot  draw
 VERDICT_COLOURS          colour of each verdict of a claim map         draw
 GEOMETRY_COLOURS         colours of ``geometry``'s plane and line      draw
 THEORY_STYLE             line style of exact (theory) curves           draw
