@@ -125,6 +125,12 @@ def test_make_notebooks_writes_the_class_notebooks(tmp_path):
         nbformat.validate(nbformat.read(tmp_path / name, as_version=4))
     student = nbformat.read(tmp_path / "exercises-student.ipynb", as_version=4)
     assert all(make.SOLUTION not in make.tags(c) for c in student.cells)
+    # each file stands alone: its figures are attachments, not links
+    tutorial = nbformat.read(tmp_path / "tutorial.ipynb", as_version=4)
+    attached = {name for c in tutorial.cells for name in c.get("attachments", {})}
+    assert attached == {"geometry.png", "overlap_sweep.png"}
+    assert not any(re.search(r"!\[[^]]*\]\((?!attachment:)", c.source)
+                   for c in tutorial.cells)
 
 
 def test_the_readme_command_opens_what_make_notebooks_writes():

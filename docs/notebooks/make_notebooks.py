@@ -10,8 +10,11 @@ tagged ``solution``) and ``explorer.md``. This script writes
 
 into ``OUT`` (default ``build/notebooks`` at the repository's root, which
 git ignores: they are generated, never edited in place), ready for
-``jupyter lab``. ``--execute`` also runs each one (nbclient; a cell that
-raises stops the script with status 1), as the tests do.
+``jupyter lab``. The figures a notebook shows (``![...](../../figures/x.png)``
+in the source) are embedded in the .ipynb as cell attachments, so that each
+file stands alone: a student's copy shows them wherever it is opened.
+``--execute`` also runs each one (nbclient; a cell that raises stops the
+script with status 1), as the tests do.
 
 Run: ``python docs/notebooks/make_notebooks.py [--out OUT] [--execute]``.
 Needs jupytext (and nbclient with ipykernel for ``--execute``): ``pip install
@@ -19,8 +22,10 @@ Needs jupytext (and nbclient with ipykernel for ``--execute``): ``pip install
 """
 
 import argparse
+import base64
 import copy
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,6 +58,28 @@ def forms():
     return notebooks
 
 
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+\.png)\)")
+
+
+def embed_images(notebook):
+    """A copy of ``notebook`` whose local PNG images are cell attachments."""
+    out = copy.deepcopy(notebook)
+    for cell in out.cells:
+        if cell.cell_type != "markdown":
+            continue
+
+        def attach(match, cell=cell):
+            alt, link = match.groups()
+            with open(os.path.normpath(os.path.join(HERE, link)), "rb") as fh:
+                data = base64.b64encode(fh.read()).decode("ascii")
+            name = os.path.basename(link)
+            cell.setdefault("attachments", {})[name] = {"image/png": data}
+            return f"![{alt}](attachment:{name})"
+
+        cell.source = _IMAGE.sub(attach, cell.source)
+    return out
+
+
 def execute(notebook, timeout=600):
     """Run every cell of ``notebook`` (in place) from this folder; return it.
 
@@ -80,7 +107,7 @@ def main(argv=None):
                 print(f"{stem}: a cell failed\n{exc}", file=sys.stderr)
                 return 1
         path = os.path.join(args.out, f"{stem}.ipynb")
-        nbformat.write(notebook, path)
+        nbformat.write(embed_images(notebook), path)
         print(path)
     return 0
 
