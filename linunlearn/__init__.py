@@ -48,7 +48,10 @@ digits), ``linunlearn.streams`` (deletion requests one after another:
 ``linunlearn stream``), ``linunlearn.attacks`` (membership attacks on the
 forgetting set), ``linunlearn.relearn`` (relearning an unlearned model),
 ``linunlearn.figures`` (every figure; matplotlib is imported there),
-``linunlearn.montecarlo``, ``linunlearn.masks`` and ``linunlearn.progress``.
+``linunlearn.montecarlo``, ``linunlearn.masks``, ``linunlearn.progress``,
+``linunlearn.exercises`` (``check``: checked answers to the exercises
+notebook) and ``linunlearn.explorer`` (the lecture's sliders: ``explore``,
+``Explorer``; ipywidgets is imported there, from the ``notebook`` extra).
 """
 
 from ._validation import IllConditionedWarning, LinunlearnWarning, NotConvergedWarning

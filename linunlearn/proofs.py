@@ -245,13 +245,12 @@ def check_c2_inverse_gram_trace():
     Returns
     -------
     tuple of SymbolicResult
-        (1) the derived :math:`E[1/\chi^2_\nu]` times :math:`\nu - 2` is 1;
-        (2) the integral diverges for :math:`\nu = 1, 2` (so the noisy
+        (1) the derived :math:`E[1/\chi^2_\nu]` times :math:`\nu - 2` is 1; (2)
+        the integral diverges for :math:`\nu = 1, 2` (so the noisy
         expectation is infinite for ``|n_r - d_r| <= 1``); (2b) the noise
         covariance: :math:`\mathrm{tr}(X^+ X^{+T}) = \mathrm{tr}((X X^T)^{-1})`
-        (generic 2x3) and :math:`X^+ X^{+T} = (X^T X)^{-1}` (generic 3x2);
-        (3) the Schur
-        complement identity :math:`(W^{-1})_{11} = 1/(W_{11} - W_{12}
+        (generic 2x3) and :math:`X^+ X^{+T} = (X^T X)^{-1}` (generic 3x2); (3)
+        the Schur complement identity :math:`(W^{-1})_{11} = 1/(W_{11} - W_{12}
         W_{22}^{-1} W_{21})` on a symbolic symmetric 3x3 ``W``; (4-5) the
         derived traces are ``n/(p - n - 1)`` and ``p/(n - p - 1)``.
 
@@ -459,8 +458,8 @@ def check_c2_golden_loss_positive():
     Returns
     -------
     tuple of SymbolicResult
-        (1) ``c1 >= 0`` for ``m >= 2, k >= 0`` and ``c1 > 0`` for ``k >= 1``;
-        (2) ``c2 >= 0`` for ``m >= 2, 0 <= k < m`` (and ``c2 = 0`` at
+        (1) ``c1 >= 0`` for ``m >= 2, k >= 0`` and ``c1 > 0`` for ``k >= 1``; (2)
+        ``c2 >= 0`` for ``m >= 2, 0 <= k < m`` (and ``c2 = 0`` at
         ``k = m``); (3) shared teacher, ``n_r < d_r``:
         ``E UL(w_g) - ||w_B||^2 - sigma^2 >= 0`` (noiseless for
         ``k >= 1``; noisy for ``k >= 2``), so
@@ -687,8 +686,8 @@ def check_c5_rbm_forgets_the_forgetting_only_block():
     Returns
     -------
     tuple of SymbolicResult
-        (1) ``w_rbm - m * w_o = 0``, with an opaque ``X_r^+`` (linearity only);
-        (2) ``X_f w_rbm - y_f + X_{f,B} b = 0``; (3) exact rational instances
+        (1) ``w_rbm - m * w_o = 0``, with an opaque ``X_r^+`` (linearity only); (2)
+        ``X_f w_rbm - y_f + X_{f,B} b = 0``; (3) exact rational instances
         with sympy's exact pinv.
 
     Examples

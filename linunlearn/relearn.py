@@ -138,7 +138,7 @@ class _Curve:
 
 
 def relearn_curve(data, w, steps=CURVE_STEPS, *, fraction=FRACTION, lr=None):
-    """The relearning set's loss ``UL_rho(w_k)`` for ``k = 0 .. steps``, in closed form.
+    """The relearning set's loss ``UL_rho(w_k)`` for ``k = 0, 1, ..., steps``, in closed form.
 
     Parameters
     ----------

@@ -41,8 +41,7 @@ name                     what it is                                    where
 =======================  ============================================  ======
 FIGURES                  figure name to its :class:`FigureSpec`
 FigureSpec               a figure: description, compute, draw
-register_figure          declare a figure (the ten above are
-                         declared so)
+register_figure          declare a figure (those above are so)
 unregister_figure        remove a declared figure
 render                   draw a figure from its data, in the style
 save                     write a drawn figure as PDF and PNG
@@ -77,14 +76,12 @@ draw_tradeoff            draws ``tradeoff``                            draw
 draw_method_gaps         draws ``method_gaps``                         draw
 draw_regime_gaps         draws ``regime_gaps``                         draw
 draw_geometry            draws ``geometry``                            draw
-draw_deletion_stream     draws ``deletion_stream`` (data:              draw
-                         :func:`linunlearn.streams.compute_stream_figure`)
-draw_relearning          draws ``relearning`` (data:                   draw
-                         :func:`linunlearn.relearn.compute_relearning`)
+draw_deletion_stream     draws ``deletion_stream``                     draw
+draw_relearning          draws ``relearning``                          draw
 STYLE                    matplotlib settings of every figure           draw
 style_context            ``matplotlib.rc_context(STYLE)``              draw
 method_style             colour, marker and label of a method          draw
-new_figure               an empty Figure on the Agg canvas (no pyplot) draw
+new_figure               an empty Figure on the Agg canvas, no pyplot  draw
 VERDICT_COLOURS          colour of each verdict of a claim map         draw
 GEOMETRY_COLOURS         colours of ``geometry``'s plane and line      draw
 THEORY_STYLE             line style of exact (theory) curves           draw
@@ -93,8 +90,8 @@ COLUMN, FULL             widths of a paper column and of the text      draw
 
 Numbers depend on the seed alone: each Monte Carlo sweep point draws from
 ``montecarlo.seed_sequence(seed, name, ...)``; the claim map runs the
-verifier's own checks (:meth:`linunlearn.checks.Check.run`) with the seed, so
-its cells are what ``linunlearn verify`` reports for the same regimes.
+verifier's own checks (:meth:`linunlearn.checks.Check.run`) with the seed,
+each cell decided on its own at the family-wise level 0.01.
 Matplotlib is imported by :mod:`linunlearn.figures.draw` only, inside its
 functions, never by ``import linunlearn`` or ``import linunlearn.figures``;
 figures are drawn on the Agg canvas without pyplot, so no global backend is

@@ -16,33 +16,33 @@ describe                a method's documentation
 discriminative_finetune the regularisers on a stack of data sets (k-step closed form)
 VANISHING_RTOL, STOP_REASONS, SALUN_SALIENCIES
 
-================  ==========================================================  ==================
-method            objective / update, from the model ``w_start``              closed form
-================  ==========================================================  ==================
-``"salun"``       mask = top ``ratio`` of a forgetting saliency; GD on the     k-step and limit
-                  random-label loss on ``D_f`` plus ``RL``, only masked
-                  weights moving (Fan et al., ICLR 2024)
-``"deepclean"``   Fisher ratio ``F_f / (F_r + eps max F_r)``; the selected     k-step and limit
-                  weights are zeroed and only they are fine-tuned on ``D_r``
-                  (Shi et al., arXiv 2311.10448)
-``"ce_ft"``       GD on ``RL + alpha * WL`` (version 1 of the paper)           k-step and limit
-``"ice_ft"``      GD on ``alpha * RL + WL``                                     k-step and limit
-``"kl_ft"``       GD on ``RL + alpha * (1/n_f) ||X_f (w - w_ref)||^2``          k-step and limit
-``"ga"``          ascent on ``UL`` (Jang et al., ACL 2023)                     k-step
-``"gdiff"``       descent on ``RL``, ascent on ``UL``                          k-step (dual space)
-``"ngdiff"``      direction ``g_r/||g_r|| - g_f/||g_f||``, exact step on RL    none (iteration)
-                  (Bu et al., arXiv 2410.22086)
-``"icu"``         ascent on active ``D_f`` + analog loss + KL to ``w_o``       none (iteration)
-                  (Tang et al., arXiv 2407.20271)
-``"minnorm_og"``  minimum-norm interpolator of ``D_r`` from ``w_o`` and D_r    ``P_r w_o + X_r^+ (y_r - X_r w_o)``
-``"newton"``      one Newton step from the removed points' gradient, ridge     exact (= ridge retraining)
-                  ``lam`` (Guo et al., arXiv 1911.03030)
-``"certified"``   loss-perturbed ridge training, then the Newton step; noise   exact (= perturbed retraining)
-                  scale for (epsilon, delta) (same source)
-``"pru"``         leave-k-out predictions projected on the deleted rows        ``theta + X_f^+ (y'_f - X_f theta)``
-                  (Izzo et al., arXiv 2002.10077)
-``"ridge_downdate"``  Sherman-Morrison-Woodbury downdate of ridge ``alpha``    exact (= ridge retraining)
-================  ==========================================================  ==================
+====================  ==========================================================  ==================
+method                objective / update, from the model ``w_start``              closed form
+====================  ==========================================================  ==================
+``"salun"``           mask = top ``ratio`` of a forgetting saliency; GD on the     k-step and limit
+                      random-label loss on ``D_f`` plus ``RL``, only masked
+                      weights moving (Fan et al., ICLR 2024)
+``"deepclean"``       Fisher ratio ``F_f / (F_r + eps max F_r)``; the selected     k-step and limit
+                      weights are zeroed and only they are fine-tuned on ``D_r``
+                      (Shi et al., arXiv 2311.10448)
+``"ce_ft"``           GD on ``RL + alpha * WL`` (version 1 of the paper)           k-step and limit
+``"ice_ft"``          GD on ``alpha * RL + WL``                                     k-step and limit
+``"kl_ft"``           GD on ``RL + alpha * (1/n_f) ||X_f (w - w_ref)||^2``          k-step and limit
+``"ga"``              ascent on ``UL`` (Jang et al., ACL 2023)                     k-step
+``"gdiff"``           descent on ``RL``, ascent on ``UL``                          k-step (dual space)
+``"ngdiff"``          direction ``g_r/||g_r|| - g_f/||g_f||``, exact step on RL    none (iteration)
+                      (Bu et al., arXiv 2410.22086)
+``"icu"``             ascent on active ``D_f`` + analog loss + KL to ``w_o``       none (iteration)
+                      (Tang et al., arXiv 2407.20271)
+``"minnorm_og"``      minimum-norm interpolator of ``D_r`` from ``w_o`` and D_r    ``P_r w_o + X_r^+ (y_r - X_r w_o)``
+``"newton"``          one Newton step from the removed points' gradient, ridge     exact (= ridge retraining)
+                      ``lam`` (Guo et al., arXiv 1911.03030)
+``"certified"``       loss-perturbed ridge training, then the Newton step; noise   exact (= perturbed retraining)
+                      scale for (epsilon, delta) (same source)
+``"pru"``             leave-k-out predictions projected on the deleted rows        ``theta + X_f^+ (y'_f - X_f theta)``
+                      (Izzo et al., arXiv 2002.10077)
+``"ridge_downdate"``  Sherman-Morrison-Woodbury downdate of ridge ``alpha``        exact (= ridge retraining)
+====================  ==========================================================  ==================
 
 ``RL(w) = (1/n_r) ||X_r w - y_r||^2``, ``UL(w) = (1/n_f) ||X_f w - y_f||^2``
 and the wrong-label loss ``WL(w) = (1/n_f) ||X_f w + y_f||^2`` (labels
