@@ -12,6 +12,7 @@ import zipfile
 
 import numpy as np
 
+from . import outputs
 from .regimes import BASE
 
 
@@ -173,14 +174,6 @@ def _cmd_solve(args):
     return 0
 
 
-def _check_writable(path):
-    """Fail before a long run, not after it, when its output cannot be written."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise ValueError(f"--json {path}: cannot write there ({folder} is not a "
-                         f"writable folder)")
-
-
 def _cmd_verify(args):
     from . import verifier
     _load(args.imports)
@@ -188,7 +181,7 @@ def _cmd_verify(args):
         raise ValueError(f"--regime is now --family (a family of regimes beyond the "
                          f"paper): linunlearn verify --family {args.renamed_regime}")
     if args.json:
-        _check_writable(args.json)
+        outputs.check_file(args.json, "--json")
     if args.family is not None and (args.claims or args.regimes):
         raise ValueError("--family runs a whole family: it cannot be combined with "
                          "--claims or --regimes")
@@ -200,8 +193,7 @@ def _cmd_verify(args):
                              disparity_map=not args.no_map, progress=not args.quiet)
     print(verifier.format_report(report))
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(report.to_dict(), fh, indent=2)
+        outputs.write_json(args.json, report.to_dict())
         print(f"evidence written to {args.json}")
     return report.exit_code
 
