@@ -219,8 +219,12 @@ def test_warnings_are_one_plain_line(tmp_path):
 
 
 def test_verify_json_folder_is_checked_before_the_run(capsys):
-    assert "cannot write there" in _exit_message(
+    assert "its folder /nonexistent-folder does not exist" in _exit_message(
         ["verify", "--claims", "C1", "--json", "/nonexistent-folder/x.json"], capsys)
+    assert "is a folder; give a file name" in _exit_message(
+        ["verify", "--claims", "C1", "--json", "/tmp"], capsys)
+    assert "its folder /proc is not writable" in _exit_message(
+        ["verify", "--claims", "C1", "--json", "/proc/x.json"], capsys)
 
 
 def test_compare_options_that_do_not_apply_to_one_data_set(tmp_path, capsys):
