@@ -32,7 +32,8 @@ Metrics
     average_gap         mean absolute metric difference to a reference (golden)
     squared_loss        ``(1/n) ||X w - y||^2`` on stacks of problems
 Warnings
-    LinunlearnWarning, IllConditionedWarning, NotConvergedWarning
+    LinunlearnWarning, IllConditionedWarning, NotConvergedWarning,
+    NumericallyZeroWarning
 
 Submodules imported on use (sympy and matplotlib load only there):
 ``linunlearn.verifier`` (``verify``: the claims on their regimes, the report),
@@ -54,7 +55,8 @@ notebook) and ``linunlearn.explorer`` (the lecture's sliders: ``explore``,
 ``Explorer``; ipywidgets is imported there, from the ``notebook`` extra).
 """
 
-from ._validation import IllConditionedWarning, LinunlearnWarning, NotConvergedWarning
+from ._validation import (IllConditionedWarning, LinunlearnWarning, NotConvergedWarning,
+                          NumericallyZeroWarning)
 from .metrics import METRICS, average_gap, evaluate, squared_loss
 from .scenarios import Dataset, DatasetBatch, Scenario
 from .simulate import GDRun, gradient_descent, gradient_descent_steps
@@ -71,4 +73,5 @@ __all__ = ["Scenario", "Dataset", "DatasetBatch", "solve", "solve_all", "route_d
            "unregister_method", "describe", "gradient_descent", "gradient_descent_steps",
            "GDRun", "evaluate", "average_gap", "squared_loss", "METRICS",
            "LinunlearnWarning", "IllConditionedWarning", "NotConvergedWarning",
+           "NumericallyZeroWarning",
            "compare_methods", "Comparison"]

@@ -9,7 +9,8 @@ import weakref
 
 import numpy as np
 
-__all__ = ["LinunlearnWarning", "IllConditionedWarning", "NotConvergedWarning"]
+__all__ = ["LinunlearnWarning", "IllConditionedWarning", "NotConvergedWarning",
+           "NumericallyZeroWarning"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -32,6 +33,15 @@ class NotConvergedWarning(LinunlearnWarning):
 
     The weights returned are the last iterate, not the limit that the closed
     forms describe; the run's ``stop_reason`` is ``"max_steps"``.
+    """
+
+
+class NumericallyZeroWarning(LinunlearnWarning):
+    """A column of the data is non-zero but negligible on its own scale.
+
+    It is counted as not used by that set (see
+    :func:`linunlearn.masks.supports`); give the supports explicitly to
+    decide otherwise.
     """
 
 

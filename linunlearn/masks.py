@@ -4,26 +4,41 @@ At the pretrained model every gradient of the training loss vanishes (it
 interpolates), so saliency is defined on the data: the gradient magnitude at
 initialisation, ``|(2/n) X^T y|``, or the Fisher diagonal of a unit-noise
 Gaussian likelihood, ``F_j = (1/n) sum_i x_ij^2``. The support of a set, the
-features it actually uses, is ``F_j > tol * max_j F_j``.
+features it actually uses, is measured scale-free (:func:`supports`): a
+feature is used when it is non-zero on its own scale.
 
 Layouts. ``X`` has shape ``(..., n, d)``: leading axes hold a stack of
 problems. Labels ``y`` with one axis fewer than ``X``, ``(..., n)``, are one
 output per problem; labels with as many axes as ``X``, ``(..., n, k)``, hold
 ``k`` outputs of each problem on their last axis. Scores have shape
 ``(..., d)``.
+
+saliency        per-feature scores: Fisher diagonal or gradient magnitude at zero
+select          the most salient features, by tolerance or top-k ratio
+supports        the features each of two sets uses, measured scale-free
 """
 
 import numpy as np
 
-from ._validation import as_array, check_float, check_option
+from ._validation import NumericallyZeroWarning, as_array, check_float, check_option, warn
 
-__all__ = ["SUPPORT_RTOL", "SALIENCIES", "saliency", "select"]
+__all__ = ["SUPPORT_RTOL", "USED_RTOL", "SALIENCIES", "saliency", "select", "supports"]
 
-#: A feature belongs to a set's support when its Fisher score exceeds this
-#: fraction of the largest score. Generated data are exactly zero off their
-#: support, so any small positive tolerance recovers it; 1e-10 also absorbs
-#: round-off in user data that was centred or rescaled.
+#: A feature is salient (:func:`select`'s default) when its score exceeds
+#: this fraction of the largest score. Generated data are exactly zero off
+#: their support, so any small positive tolerance recovers it; 1e-10 also
+#: absorbs round-off in user data that was centred or rescaled. (A data
+#: set's supports are measured scale-free instead: :func:`supports`.)
 SUPPORT_RTOL = 1e-10
+
+#: A set uses a feature when the largest magnitude of the feature in that set
+#: exceeds this fraction of the feature's own scale, its largest magnitude in
+#: both sets (:func:`supports`). Scale-free: a column in millimetres and one
+#: in kilometres are judged alike (a tolerance relative to the largest
+#: column dropped the small ones). Round-off left in a column that should
+#: be zero (e.g. by centring) is about 1e-16 of its scale: 1e-10 sits well
+#: above it and well below any magnitude real data hold on purpose.
+USED_RTOL = 1e-10
 
 #: The saliency scores that masks can be built from.
 SALIENCIES = ("support", "fisher", "gradient")
@@ -129,3 +144,62 @@ def select(scores, *, tol=None, ratio=None):
         return mask & (scores > SUPPORT_RTOL * top)
     tol = SUPPORT_RTOL if tol is None else check_float(tol, "tol", minimum=0.0)
     return scores > tol * top
+
+
+def used_features(peak, scale, name=None):
+    """Whether each feature is used: ``peak > USED_RTOL * scale``, scale-free.
+
+    ``peak``: the largest magnitude of each feature in one set; ``scale``:
+    in both sets. With ``name`` (the set's array, e.g. ``"X_r"``), a warning
+    names the features that are non-zero but below the tolerance (counted
+    as unused: numerically zero).
+    """
+    used = peak > USED_RTOL * scale
+    tiny = np.flatnonzero((peak > 0) & ~used)
+    if name is not None and len(tiny):
+        shown = ", ".join(str(j) for j in tiny[:10]) + (", ..." if len(tiny) > 10 else "")
+        warn(f"{name}: column{'s' if len(tiny) > 1 else ''} {shown} (of {len(peak)}) "
+             f"{'are' if len(tiny) > 1 else 'is'} non-zero but below {USED_RTOL:g} of "
+             f"its scale (the column's largest entry in [X_r; X_f]): counted as "
+             f"not used (numerically zero); pass support_r / support_f to decide "
+             f"otherwise", NumericallyZeroWarning)
+    return used
+
+
+def supports(X_r, X_f):
+    """Return the features the remaining and the forgetting data use, scale-free.
+
+    Feature ``j`` is used by a set when its largest magnitude there exceeds
+    :data:`USED_RTOL` times its scale, its largest magnitude in both sets:
+    columns of any units are judged alike, a column that is exactly zero in
+    a set is not used by it, and a column that is zero up to round-off
+    (below the tolerance but not zero) is counted as unused with a
+    :class:`~linunlearn.NumericallyZeroWarning` that names it. A
+    :class:`~linunlearn.Dataset` measures its supports this way (in the
+    pass that copies the data).
+
+    Parameters
+    ----------
+    X_r : ndarray of shape (n_r, d)
+    X_f : ndarray of shape (n_f, d)
+
+    Returns
+    -------
+    support_r, support_f : ndarray of bool, shape (d,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X_r = np.array([[1e-6, 0.0, 5e3], [2e-6, 0.0, 0.0]])
+    >>> X_f = np.array([[0.0, 1e6, 1e3]])
+    >>> supports(X_r, X_f)
+    (array([ True, False,  True]), array([False,  True,  True]))
+    """
+    X_r = as_array(X_r, "X_r", ndim=2)
+    X_f = as_array(X_f, "X_f", ndim=2)
+    if X_f.shape[1] != X_r.shape[1]:
+        raise ValueError(f"X_f must have {X_r.shape[1]} columns (as X_r), got "
+                         f"{X_f.shape[1]}")
+    peak_r, peak_f = np.max(np.abs(X_r), axis=0), np.max(np.abs(X_f), axis=0)
+    scale = np.maximum(peak_r, peak_f)
+    return used_features(peak_r, scale, "X_r"), used_features(peak_f, scale, "X_f")

@@ -61,32 +61,28 @@ def _optional_pair(X, y, name, d, values=True):
 _BLOCK_BYTES = 1 << 20
 
 
-def _stacked_copy(parts, names, scores_for):
+def _stacked_copy(parts, names):
     """One copy ``[part_1; part_2; ...]``, each part's entries checked as they are copied.
 
-    Returns the copy and, for each part whose ``scores_for`` entry is true, its
-    Fisher saliency ``mean(X**2, axis=0)`` (the same sequential sum over rows
-    as :func:`linunlearn.masks.saliency`, so the same numbers), accumulated
-    block by block: no temporary of the data's size.
+    Returns the copy and, for each part, the largest magnitude of each of
+    its columns (what :func:`linunlearn.masks.supports` measures supports
+    from), accumulated block by block: no temporary of the data's size.
     """
     d = parts[0].shape[1]
     out = np.empty((sum(len(p) for p in parts), d))
     rows = max(1, _BLOCK_BYTES // (8 * d))
-    start, scores = 0, []
-    for part, name, score in zip(parts, names, scores_for):
-        total = None
+    start, peaks = 0, []
+    for part, name in zip(parts, names):
+        peak = np.zeros(d)
         for i in range(0, len(part), rows):
             source = part[i:i + rows]
             block = out[start + i:start + i + len(source)]
             block[...] = source
             check_values(block, name)
-            if score:
-                square = np.square(block)
-                total = np.add.reduce(square if total is None else
-                                      np.concatenate([total[None], square]), axis=0)
-        scores.append(total / len(part) if score else None)
+            np.maximum(peak, np.max(np.abs(block), axis=0), out=peak)
+        peaks.append(peak)
         start += len(part)
-    return out, scores
+    return out, peaks
 
 
 def row_spaces(X_r, X_f, X=None):
@@ -204,9 +200,12 @@ class Dataset:
         with the teachers and ``sigma`` (as generated data are), it makes the
         population test losses exact.
     support_r, support_f : ndarray of bool, shape (d,), optional
-        The features each distribution uses. Inferred from the data (Fisher
-        score above :data:`linunlearn.masks.SUPPORT_RTOL` of the largest)
-        when not given.
+        The features each distribution uses. Measured from the data when
+        not given, scale-free (:func:`linunlearn.masks.supports`): a column
+        is used by a set when its largest magnitude there exceeds
+        :data:`linunlearn.masks.USED_RTOL` of its largest magnitude in both
+        sets; a column dropped as numerically zero is named in a
+        :class:`~linunlearn.NumericallyZeroWarning`.
     X_test_r, y_test_r, X_test_f, y_test_f : ndarray, optional
         Held-out samples of each distribution, for empirical test losses and
         the membership-inference attack.
@@ -284,11 +283,11 @@ class Dataset:
         # One read-only copy of the training data: X_r and X_f (y_r and y_f)
         # are views of X = [X_r; X_f] (y), which needs no copy of its own.
         n_r = self.X_r.shape[0]
-        X, scores = _stacked_copy((self.X_r, self.X_f), ("X_r", "X_f"),
-                                  (self.support_r is None, self.support_f is None))
-        for name, score in zip(("support_r", "support_f"), scores):
-            if score is not None:  # the features the data use (masks.saliency)
-                set_(name, as_mask(masks.select(score), name, d))
+        X, peaks = _stacked_copy((self.X_r, self.X_f), ("X_r", "X_f"))
+        scale = np.maximum(*peaks)  # each column's own scale
+        for name, part, peak in zip(("support_r", "support_f"), ("X_r", "X_f"), peaks):
+            if getattr(self, name) is None:  # the features the data use (masks.supports)
+                set_(name, masks.used_features(peak, scale, part))
         y = np.concatenate([self.y_r, self.y_f])
         for whole, stacked, part_r, part_f in (("_X", X, "X_r", "X_f"),
                                                ("_y", y, "y_r", "y_f")):

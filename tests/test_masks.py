@@ -149,4 +149,5 @@ def test_saliency_bad_kind_and_missing_labels():
 
 
 def test_module_exports():
-    assert set(masks.__all__) == {"SUPPORT_RTOL", "SALIENCIES", "saliency", "select"}
+    assert set(masks.__all__) == {"SUPPORT_RTOL", "USED_RTOL", "SALIENCIES", "saliency",
+                                  "select", "supports"}

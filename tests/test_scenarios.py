@@ -387,10 +387,9 @@ def test_a_dataset_is_built_in_one_pass_without_temporaries():
             tracemalloc.stop()
         assert size <= peak < size + 4 * _BLOCK_BYTES, (peak - size) / _BLOCK_BYTES
         assert data.X.shape == (400, 20000) and np.shares_memory(data.X_r, data.X)
-    # inferred supports: the numbers of masks.saliency, so the same mask
+    # inferred supports: those of masks.supports
     inferred = Dataset(X_r, np.ones(300), X_f, np.ones(100))
-    np.testing.assert_array_equal(inferred.support_r,
-                                  lu.masks.select(lu.masks.saliency(X_r)))
+    np.testing.assert_array_equal(inferred.support_r, lu.masks.supports(X_r, X_f)[0])
     assert inferred.support_r.sum() == 19995 and inferred.support_f.all()
 
 
