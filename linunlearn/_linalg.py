@@ -18,6 +18,7 @@ numbers), without their per-call checks, and on one BLAS thread
 (:func:`one_blas_thread`).
 
 mv, rmv             batched ``A x`` and ``A^T x``
+norm                the 2-norm of a vector, without underflow of its squares
 gram, gram_blocks   ``X X^T`` of an array, or of row blocks without stacking them
 one_blas_thread     a context in which BLAS and LAPACK run on one thread
 gram_once, gram_eigh, gram_eigvalsh, numpy_pinv
@@ -25,6 +26,7 @@ gram_once, gram_eigh, gram_eigvalsh, numpy_pinv
                     each computed once per read-only array
                     (:func:`linunlearn._validation.once_per_array`)
 RowSpace            the row space of ``X``: ``pinv``, ``project``, ``gd_limit``, ``dual``
+rescaling_exponents powers of two that bring data far from unit size back to it
 """
 
 import numpy as np
@@ -80,6 +82,25 @@ def mv(A, x):
 def rmv(A, x):
     """Batched ``A^T @ x`` for stacks of vectors."""
     return (x[..., None, :] @ A)[..., 0, :]
+
+
+def norm(v):
+    """The 2-norm of ``v``, without the underflow (or overflow) of its squares.
+
+    ``numpy.linalg.norm`` squares the entries: a vector of size 1e-160 has
+    norm 0 there (a gradient-descent run would stop at once, as if it had
+    converged). Rescaled only outside ``(1e-140, 1e140)``.
+
+    Examples
+    --------
+    >>> float(norm(np.array([3e-160, 4e-160])))
+    5e-160
+    """
+    value = float(np.linalg.norm(v))
+    if 1e-140 < value < 1e140:
+        return value
+    peak = float(np.max(np.abs(v)))
+    return peak * float(np.linalg.norm(v / peak)) if peak > 0 else 0.0
 
 
 def gram(X):
@@ -211,6 +232,37 @@ def _cho_solve(factor, r):
     return out.reshape(shape + (n,))
 
 
+#: Data whose largest entry (per problem) lies outside this range are
+#: factorised rescaled by a power of two (:func:`rescaling_exponents`): below it their
+#: squares in the Gram matrix would be denormal or zero (entries of 1e-155
+#: made well-conditioned data look ill-conditioned, 1e-310 gave NaN), above
+#: it they could overflow. Inside it nothing is rescaled (nor would a power
+#: of two change any result).
+SAFE_RANGE = (2.0 ** -250, 2.0 ** 250)
+
+
+def rescaling_exponents(blocks, gram=None):
+    """Per-problem exponents ``e`` with ``2^e X`` of largest entry in [1/2, 1), or ``None``.
+
+    ``None`` when every problem is in :data:`SAFE_RANGE` (or zero). ``gram``:
+    ``X X^T`` or ``X^T X`` if computed; when its largest diagonal entry (a
+    squared row or column norm, between the largest squared entry and ``n``
+    or ``d`` times it) is in the range squared, no pass over the data is
+    needed.
+    """
+    low, high = SAFE_RANGE
+    if gram is not None:
+        top = np.max(np.diagonal(gram, axis1=-2, axis2=-1), axis=-1)
+        if np.all((top >= low ** 2) & (top <= high ** 2)):
+            return None
+    peak = 0.0
+    for B in blocks:
+        peak = np.maximum(peak, np.max(np.abs(B), axis=(-2, -1)))
+    if np.all((peak == 0) | ((peak >= low) & (peak <= high))):
+        return None
+    return np.where(peak > 0, -np.frexp(peak)[1], 0)
+
+
 def _factor(G):
     """Cholesky factor of ``G`` and its reciprocal condition numbers, or ``(None, None)``.
 
@@ -247,6 +299,9 @@ class RowSpace:
         :data:`RCOND_MIN` no estimate is made.
     C : ndarray of shape (..., d, d), optional
         ``X^T X`` if already known; used on the normal-equations route.
+    exponent : ndarray of int, optional
+        Per problem: ``G``, ``factor`` and ``rcond`` are those of ``X *
+        2^exponent`` (a larger problem's, rescaled).
 
     Attributes
     ----------
@@ -256,6 +311,11 @@ class RowSpace:
         The reciprocal condition number of the factorised Gram matrix
         (LAPACK's estimate, or the bound given), per problem; ``None`` on the
         SVD route.
+    exponent : ndarray of int or None
+        Data far from unit size (largest entry outside :data:`SAFE_RANGE`)
+        are factorised as ``X * 2^exponent``, exactly, and the results
+        scaled back: the answer is the same, without the underflow of their
+        squares. ``None`` when no problem needed it.
     method : {"cholesky", "normal", "svd"}
         The factorisation used: Cholesky of ``G = X X^T`` when ``n <= d``,
         Cholesky of ``X^T X`` (the normal equations) when ``n > d`` and
@@ -275,14 +335,20 @@ class RowSpace:
     :class:`IllConditionedWarning`.
     """
 
-    def __init__(self, X, G=None, *, name="X", factor=None, rcond=None, C=None):
+    def __init__(self, X, G=None, *, name="X", factor=None, rcond=None, C=None,
+                 exponent=None):
         self.blocks = tuple(X) if isinstance(X, (tuple, list)) else (X,)
         n = sum(B.shape[-2] for B in self.blocks)
         d = self.blocks[0].shape[-1]
-        self.n, self.rcond = n, None
+        self.n, self.rcond, self.name, self.exponent = n, None, name, None
+        if exponent is not None:  # G, factor, rcond are those of X * 2^exponent
+            self._rescale(exponent)
         with one_blas_thread():
             if n <= d:
                 G = gram_blocks(self.blocks) if G is None else G
+                if exponent is None and self._rescale(rescaling_exponents(self.blocks, G)):
+                    G, factor = gram_blocks(self.blocks), None
+                self._G = G
                 if factor is None:
                     factor, rcond = _factor(G)
                 elif rcond is None or not np.all(rcond >= RCOND_MIN):
@@ -290,11 +356,13 @@ class RowSpace:
                     factor = factor if np.all(rcond >= RCOND_MIN) else None
                 if factor is not None:
                     self.method, self.rcond = "cholesky", rcond
-                    self._factor, self._G = (factor, True), G
+                    self._factor = (factor, True)
                     self.rank = np.full(G.shape[:-2], n)
                     return
             elif n * d * d >= NORMAL_MIN_WORK:
                 if C is None:  # one product per block: no stacked copy
+                    C = sum(np.swapaxes(B, -1, -2) @ B for B in self.blocks)
+                if self._rescale(rescaling_exponents(self.blocks, C)):
                     C = sum(np.swapaxes(B, -1, -2) @ B for B in self.blocks)
                 factor, rcond = _factor(C)
                 if factor is not None:
@@ -303,6 +371,8 @@ class RowSpace:
                     self.rank = np.full(C.shape[:-2], d)
                     self._warn(name, d, d)
                     return
+            elif self.exponent is None:
+                self._rescale(rescaling_exponents(self.blocks))
             self.method = "svd"
             U, s, Vt = np.linalg.svd(self.X, full_matrices=False)
         cutoff = s[..., :1] * max(n, d) * np.finfo(float).eps
@@ -317,6 +387,34 @@ class RowSpace:
                  f"Gram matrix below {RCOND_MIN:g}); using an SVD of {name}",
                  IllConditionedWarning)
 
+    def _rescale(self, exponent):
+        """Work on ``X * 2^exponent`` (per problem) from now on; whether it did.
+
+        Multiplying by a power of two is exact, and so is undoing it on the
+        results (:meth:`_up`) unless they leave the floating-point range.
+        """
+        if exponent is None:
+            return False
+        self.exponent = np.asarray(exponent)
+        self.blocks = tuple(np.ldexp(B, self.exponent[..., None, None])
+                            for B in self.blocks)
+        return True
+
+    def _up(self, v, power=1, name="the weights"):
+        """``v * 2^(power * exponent)``: a result of the rescaled problem in the data's units."""
+        if self.exponent is None:
+            return v
+        with np.errstate(over="ignore"):
+            out = np.ldexp(v, power * self.exponent[..., None])
+        if not np.all(np.isfinite(out)):
+            size = float(np.ldexp(1.0, -int(np.max(self.exponent))))
+            raise ValueError(
+                f"{self.name}: {name} overflow the floating-point range: its entries "
+                f"(largest about {size:.3g}) are too small for labels of this size; "
+                f"rescale {self.name} (the weights scale as the labels divided by "
+                f"the features)")
+        return out
+
     def _warn(self, name, rank, d):
         why = ("it has no nonzero column" if rank == 0 else
                "duplicate or collinear rows, or more rows than features")
@@ -330,6 +428,12 @@ class RowSpace:
         if len(self.blocks) == 1:
             return self.blocks[0]
         return np.concatenate(self.blocks, axis=-2)
+
+    @property
+    def gram(self):
+        """The Gram matrix ``X X^T`` factorised (``n <= d``): of ``X * 2^exponent``
+        when the data were rescaled (:attr:`exponent`)."""
+        return self._G
 
     @property
     def full_row_rank(self):
@@ -358,24 +462,26 @@ class RowSpace:
             self._lapack = factor
         return factor
 
-    def dual(self, r):
-        """Return ``(X X^T)^+ r`` for ``r`` of shape (..., n)."""
+    def _dual(self, r):
+        """``(X X^T)^+ r`` of the (possibly rescaled) problem the factorisation is of."""
         if self.method == "cholesky":
             return _cho_solve(self._lapack_factor(), r)
         if self.method == "normal":  # X (X^T X)^-2 X^T r
             C_inv = lambda v: _cho_solve(self._lapack_factor(), v)  # noqa: E731
-            return self.apply(C_inv(C_inv(self.apply_transpose(r))))
+            return self._apply(C_inv(C_inv(self._apply_t(r))))
         U = self._U
         return mv(U, self._inv_s ** 2 * rmv(U, r))
 
-    def apply(self, w):
-        """Return ``X w`` (shape (..., n))."""
+    def dual(self, r):
+        """Return ``(X X^T)^+ r`` for ``r`` of shape (..., n)."""
+        return self._up(self._dual(r), 2, "(X X^T)^+ r")
+
+    def _apply(self, w):
         if len(self.blocks) == 1:
             return mv(self.blocks[0], w)
         return np.concatenate([mv(B, w) for B in self.blocks], axis=-1)
 
-    def apply_transpose(self, a):
-        """Return ``X^T a`` (shape (..., d)) for ``a`` of shape (..., n)."""
+    def _apply_t(self, a):
         out, start = 0.0, 0
         for B in self.blocks:
             stop = start + B.shape[-2]
@@ -383,18 +489,29 @@ class RowSpace:
             start = stop
         return out
 
+    def apply(self, w):
+        """Return ``X w`` (shape (..., n))."""
+        return self._up(self._apply(w), -1)
+
+    def apply_transpose(self, a):
+        """Return ``X^T a`` (shape (..., d)) for ``a`` of shape (..., n)."""
+        return self._up(self._apply_t(a), -1)
+
+    def _pinv(self, r):
+        if self.method == "cholesky":
+            return self._apply_t(self._dual(r))
+        if self.method == "normal":
+            return _cho_solve(self._lapack_factor(), self._apply_t(r))
+        return rmv(self._Vt, self._inv_s * rmv(self._U, r))
+
     def pinv(self, r):
         """Return ``X^+ r`` (shape (..., d)) for ``r`` of shape (..., n)."""
-        if self.method == "cholesky":
-            return self.apply_transpose(self.dual(r))
-        if self.method == "normal":
-            return _cho_solve(self._lapack_factor(), self.apply_transpose(r))
-        return rmv(self._Vt, self._inv_s * rmv(self._U, r))
+        return self._up(self._pinv(r))
 
     def project(self, w):
         """Return ``P w = X^+ X w``, the projection on the row space."""
         if self.method == "cholesky":
-            return self.pinv(self.apply(w))
+            return self._pinv(self._apply(w))
         if self.method == "normal":  # full column rank: the row space is everything
             return np.array(w, dtype=float)
         return rmv(self._Vt, self._keep * mv(self._Vt, w))
@@ -416,11 +533,11 @@ class RowSpace:
         if w0 is None:
             if not fitted:
                 return self.pinv(y), None
-            a = self.dual(y)
-            return self.apply_transpose(a), mv(self._G, a)
+            a = self._dual(y)  # of the rescaled problem: G a is the same
+            return self._up(self._apply_t(a)), mv(self._G, a)
         Xw0 = self.apply(w0) if Xw0 is None else Xw0
         r = y - Xw0
         if not fitted:
             return w0 + self.pinv(r), None
-        a = self.dual(r)
-        return w0 + self.apply_transpose(a), Xw0 + mv(self._G, a)
+        a = self._dual(r)
+        return w0 + self._up(self._apply_t(a)), Xw0 + mv(self._G, a)

@@ -82,6 +82,9 @@ def as_array(value, name, *, ndim, dtype=float, batched=False, values=True):
     if np.iscomplexobj(array):  # casting would drop the imaginary part
         raise TypeError(f"{name} must be real, got complex values")
     if array.dtype.kind not in "biuf":  # strings, None, other objects
+        not_numeric = (f"{name} must be a numeric array, got an array of dtype "
+                       f"{array.dtype}" if isinstance(value, np.ndarray) else
+                       f"{not_numeric} (an array of dtype {array.dtype})")
         raise TypeError(not_numeric)
     try:
         array = array.astype(dtype, copy=False)

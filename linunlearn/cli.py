@@ -126,7 +126,18 @@ def _dataset_from_archive(archive, path, Dataset):
                 ([f"missing arrays {', '.join(missing)}"] if missing else [])
                 + ([f"unknown arrays {', '.join(unknown)}"] if unknown else []))
                 + f" (expected {', '.join(_DATA_KEYS)})")
-        return Dataset(**{k: archive[k] for k in archive.files})
+        arrays = {}
+        for key in archive.files:
+            try:
+                arrays[key] = archive[key]
+            except ValueError:  # object arrays need a pickle, which is never loaded
+                raise ValueError(f"--data {path}: array {key} holds Python objects (a "
+                                 f"pickle), which are not loaded; save numeric arrays "
+                                 f"(e.g. X.astype(float))") from None
+        try:
+            return Dataset(**arrays)
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"--data {path}: {exc}") from None
 
 
 def _load_data(args):

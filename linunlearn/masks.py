@@ -128,7 +128,11 @@ def select(scores, *, tol=None, ratio=None):
     >>> select(np.array([3.0, 0.0, 1.0, 2.0]), ratio=1e-12)  # at least one feature
     array([ True, False, False, False])
     """
-    scores = as_array(scores, "scores", ndim=1, batched=True)
+    # Scores are only ranked and compared: any finite size will do (Fisher
+    # scores square the data, so they may exceed the limit of the inputs).
+    scores = as_array(scores, "scores", ndim=1, batched=True, values=False)
+    if not np.all(np.isfinite(scores)):
+        raise ValueError("scores must contain only finite values (no NaN or inf)")
     if np.any(scores < 0):
         raise ValueError("scores must be non-negative")
     if tol is not None and ratio is not None:

@@ -23,10 +23,16 @@ import numpy as np
 
 from . import masks
 from ._linalg import NORMAL_MIN_WORK, RowSpace, gram, gram_blocks
-from ._validation import (as_array, as_generator, as_mask, check_float, check_int,
-                          check_option, check_values)
+from ._validation import (MAX_ABS, as_array, as_generator, as_mask, check_float,
+                          check_int, check_option, check_values)
 
 __all__ = ["Dataset", "DatasetBatch", "Scenario", "row_spaces", "computed_once"]
+
+#: Generated features and labels are Gaussian draws times the scale, the
+#: teacher's reach or sigma: those stay below this, so that the draws (a
+#: standard normal is below 10 in magnitude with probability 1 - 2e-23) stay
+#: below the inputs' limit :data:`~linunlearn._validation.MAX_ABS`.
+_DRAWN_MAX = MAX_ABS / 100
 
 #: Spawn key that separates the default teachers' random stream from every
 #: stream a user seed (or a Monte Carlo child seed) gives the data.
@@ -137,9 +143,12 @@ def row_spaces(X_r, X_f, X=None):
     # eigenvalue interlacing), so in the 1-norm of the LAPACK estimate its
     # reciprocal condition number is at least G's over n^2: X_r needs no
     # estimate of its own unless G's is within that factor of the threshold.
+    # (Data far from unit size are factorised rescaled by a power of two:
+    # rows.exponent; X_r shares it with its Gram block and factor.)
     bound = None if rows.rcond is None else rows.rcond / n ** 2
-    return rows, RowSpace(X_r, G[..., :n_r, :n_r], name="X_r",
-                          factor=rows.leading_factor(n_r), rcond=bound)
+    return rows, RowSpace(X_r, rows.gram[..., :n_r, :n_r], name="X_r",
+                          factor=rows.leading_factor(n_r), rcond=bound,
+                          exponent=rows.exponent)
 
 
 def computed_once(data, key, compute):
@@ -612,6 +621,9 @@ class Scenario:
         n_f = check_int(n_f, "n_f", minimum=1)
         n_test = check_int(n_test, "n_test", minimum=1)
         sigma = check_float(sigma, "sigma", minimum=0.0)
+        if sigma > _DRAWN_MAX:
+            raise ValueError(f"sigma must be <= {_DRAWN_MAX:g} (the labels X w* + "
+                             f"sigma * noise must stay below {MAX_ABS:g}), got {sigma:g}")
         check_option(teacher, "teacher", ("shared", "separate"))
         teacher_seed = check_int(teacher_seed, "teacher_seed", minimum=0)
         used = support_r | support_f
@@ -638,9 +650,20 @@ class Scenario:
         w_f_star = w_star if w_f_star is None else as_array(w_f_star, "w_f_star", ndim=1)
         if scale is None:
             scale = np.ones(d)
-        scale = as_array(scale, "scale", ndim=1)
-        if scale.shape != (d,) or np.any(scale <= 0):
+        scale = as_array(scale, "scale", ndim=1, values=False)
+        if scale.shape != (d,) or not np.all(scale > 0):
             raise ValueError(f"scale must be a positive vector of length {d}")
+        if np.max(scale) > _DRAWN_MAX:
+            raise ValueError(f"scale must have entries below {_DRAWN_MAX:g} (features "
+                             f"are Gaussian times the scale and must stay below "
+                             f"{MAX_ABS:g}), got {np.max(scale):.3g}")
+        for name, w in (("w_star", w_star), ("w_f_star", w_f_star)):
+            reach = float(np.sum(np.abs(scale * w)))  # |x . w| <= max|z| * reach
+            if reach > _DRAWN_MAX:
+                raise ValueError(f"{name} times the features' scale is too large: "
+                                 f"sum |scale * {name}| = {reach:.3g}, above "
+                                 f"{_DRAWN_MAX:g} (labels must stay below "
+                                 f"{MAX_ABS:g}); rescale {name} or scale")
         return cls(*(_read_only(a) for a in (support_r, support_f)), n_r, n_f,
                    *(_read_only(a) for a in (w_star, w_f_star)), sigma,
                    _read_only(scale), n_test)

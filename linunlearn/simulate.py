@@ -14,11 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from ._linalg import RowSpace, gram, gram_eigh, mv, rmv
+from ._linalg import RowSpace, gram, gram_eigh, mv, norm, rmv
 from ._validation import (NotConvergedWarning, as_array, as_generator, as_mask,
                           check_float, check_int, warn)
 
-__all__ = ["GDRun", "gradient_descent", "gradient_descent_steps", "smoothness"]
+__all__ = ["GDRun", "gradient_descent", "gradient_descent_steps", "smoothness",
+           "GD_MIN_ABS"]
+
+#: Gradient descent refuses features whose largest entry is below this
+#: (2^-450, about 3.4e-136): the curvature ``L`` sums their squares, which
+#: (below 2^-900) approach the denormal range and lose their precision, and
+#: the step 1/L would approach the largest float. The closed forms have no
+#: such limit (they rescale by a power of two).
+GD_MIN_ABS = 2.0 ** -450
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,14 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
     """
     X, y = _data(X, y, ("X", "y"))
     n, d = X.shape
+    peak = float(np.max(np.abs(X)))
+    if 0 < peak < GD_MIN_ABS:
+        raise ValueError(f"gradient descent: the entries of X are at most {peak:.3g}, "
+                         f"below {GD_MIN_ABS:.2g}: their squares (the loss's curvature) "
+                         f"leave the floating-point range and the step size 1/L "
+                         f"cannot be represented; use the closed form (solve without "
+                         f"numeric=True), or multiply X and y by one factor (the "
+                         f"weights do not change)")
     w = np.array(as_array(w0, "w0", ndim=(1, 2)))  # a copy: updated in place
     if w.shape != (d, *y.shape[1:]):
         raise ValueError(f"w0 must have shape {(d, *y.shape[1:])} (d features"
@@ -235,13 +251,12 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
     g = full_gradient()
     # The gradient's natural scale: its size at w0 or at zero, whichever is
     # larger, so that a start already at the minimiser stops at once.
-    g0 = max(float(np.linalg.norm(g)),
-             float(np.linalg.norm(m * ((2.0 / n) * (X.T @ y)))))
+    g0 = max(norm(g), norm(m * ((2.0 / n) * (X.T @ y))))
     record(0)
     step, reason = 0, "converged"
     threshold = gtol * g0
     if batch_size is None:
-        while np.linalg.norm(g) > threshold and g0 > 0:
+        while norm(g) > threshold and g0 > 0:
             if step >= max_steps:
                 reason = "max_steps"
                 break
@@ -250,7 +265,7 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
             g = full_gradient()
             record(step)
     else:
-        while np.linalg.norm(g) > threshold and g0 > 0:
+        while norm(g) > threshold and g0 > 0:
             if step >= max_steps:
                 reason = "max_steps"
                 break
@@ -271,7 +286,7 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
                 "at lr = 1/L full-batch gradient descent needs about cond(X)^2 "
                 "steps per factor e of progress; raise max_steps or gtol")
         warn(f"gradient descent stopped at max_steps={max_steps} before "
-             f"converging (gradient norm {np.linalg.norm(g):.3g} > gtol * scale "
+             f"converging (gradient norm {norm(g):.3g} > gtol * scale "
              f"= {threshold:.3g}): the weights are the last iterate, not the "
              f"limit; {hint}", NotConvergedWarning)
     return GDRun(w=w, steps=np.array(steps),

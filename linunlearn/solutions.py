@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import masks
-from ._linalg import RowSpace, mv
+from ._linalg import RowSpace, mv, norm
 from ._validation import as_mask, check_option
 from .scenarios import Dataset, computed_once
 from .simulate import GDRun, gradient_descent
@@ -548,8 +548,8 @@ def _interpolates(X, y, w, fitted=None):
     if fitted is None:
         blocks = X if isinstance(X, tuple) else (X,)
         fitted = np.concatenate([B @ w for B in blocks])
-    residual = np.linalg.norm(fitted - y)
-    return bool(residual <= INTERPOLATION_RTOL * max(np.linalg.norm(y), 1e-300))
+    residual = norm(np.ravel(fitted - y))
+    return bool(residual <= INTERPOLATION_RTOL * max(norm(np.ravel(y)), 1e-300))
 
 
 def _check_data(data):
@@ -657,6 +657,14 @@ def solve_all(data, methods=PAPER_METHODS, *, numeric=False, **options):
     >>> sorted(solve_all(data))
     ['fbm', 'finetune', 'golden', 'pretrained', 'projection', 'rbm']
     """
+    if isinstance(methods, str):
+        raise TypeError(f"methods must be a sequence of method names, got the string "
+                        f"{methods!r} (for one method: [{methods!r}])")
+    try:
+        methods = list(methods)
+    except TypeError:
+        raise TypeError(f"methods must be a sequence of method names, got "
+                        f"{type(methods).__name__}") from None
     return {m: solve(data, m, numeric=numeric, **options) for m in methods}
 
 
