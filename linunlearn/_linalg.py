@@ -233,11 +233,11 @@ def _cho_solve(factor, r):
 
 
 #: Data whose largest entry (per problem) lies outside this range are
-#: factorised rescaled by a power of two (:func:`rescaling_exponents`): below it their
-#: squares in the Gram matrix would be denormal or zero (entries of 1e-155
-#: made well-conditioned data look ill-conditioned, 1e-310 gave NaN), above
-#: it they could overflow. Inside it nothing is rescaled (nor would a power
-#: of two change any result).
+#: factorised rescaled by a power of two (:func:`rescaling_exponents`):
+#: below it their squares in the Gram matrix would be denormal or zero
+#: (entries of 1e-155 made well-conditioned data look ill-conditioned,
+#: 1e-310 gave NaN), above it they could overflow. Inside it nothing is
+#: rescaled (nor would a power of two change any result).
 SAFE_RANGE = (2.0 ** -250, 2.0 ** 250)
 
 
@@ -401,7 +401,7 @@ class RowSpace:
         return True
 
     def _up(self, v, power=1, name="the weights"):
-        """``v * 2^(power * exponent)``: a result of the rescaled problem in the data's units."""
+        """``v * 2^(power * exponent)``: a rescaled problem's result in the data's units."""
         if self.exponent is None:
             return v
         with np.errstate(over="ignore"):

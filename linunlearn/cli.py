@@ -19,6 +19,18 @@ from .regimes import BASE
 #: The scenario options of ``linunlearn solve`` and their defaults.
 _SCENARIO_DEFAULTS = {**BASE, "sigma": 0.0, "teacher": "shared"}
 
+#: The exit statuses of every command (``linunlearn --help`` shows them).
+EXIT_STATUS = """exit status:
+    0  success (verify: every claim meets its expectation)
+    1  a claim is contradicted (verify, stream --claims)
+    2  usage or input error (nothing was run, or nothing written)
+    3  a claim is left inconclusive (verify)
+  130  interrupted (Ctrl-C)"""
+
+#: Where ``linunlearn figures`` writes by default, and with ``--quick``: the
+#: quick versions never go into the committed full-quality folder.
+FIGURES_OUT, QUICK_FIGURES_OUT = "figures", os.path.join("build", "figures-quick")
+
 #: Arrays an ``--data`` file may hold.
 _DATA_KEYS = ("X_r", "y_r", "X_f", "y_f", "X_test_r", "y_test_r", "X_test_f", "y_test_f")
 
@@ -62,6 +74,13 @@ def _seed(text):
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
     return value
+
+
+def _seed_argument(parser, workers=False):
+    parser.add_argument("--seed", type=_seed, default=0,
+                        help="seed of every random draw (default 0); the same seed "
+                             "gives the same numbers"
+                             + (", whatever the number of workers" if workers else ""))
 
 
 def _scenario_arguments(parser):
@@ -310,8 +329,11 @@ def _cmd_figures(args):
             print(f"{name:<16} {spec.description}" + (f" [not available: {reason}]"
                                                        if reason else ""))
         return 0
-    result = figures.write_figures(args.names or None, args.out, seed=args.seed,
-                                   quick=args.quick, progress=not args.quiet)
+    out = args.out or (QUICK_FIGURES_OUT if args.quick else FIGURES_OUT)
+    names = args.names or None
+    figures.check_out_dir(out, names, quick=args.quick, option="--out")
+    result = figures.write_figures(names, out, seed=args.seed, quick=args.quick,
+                                   progress=not args.quiet)
     for name, paths in result.written.items():
         print(f"{name}: wrote {', '.join(paths)} ({result.seconds[name]:.1f} s)")
     for name, reason in result.skipped.items():
@@ -325,18 +347,22 @@ def build_parser():
     from .solutions import PAPER_METHODS
     parser = argparse.ArgumentParser(
         prog="linunlearn", allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Verify the theory of fine-tuning-based unlearning in "
-                    "linear regression.")
+                    "linear regression.",
+        epilog=EXIT_STATUS)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("solve", allow_abbrev=False, help="compute every model on one scenario and "
                                      "print their metrics")
     _scenario_arguments(p)
     p.add_argument("--methods", nargs="+", choices=PAPER_METHODS,
-                   default=list(PAPER_METHODS))
+                   default=list(PAPER_METHODS), metavar="METHOD",
+                   help=f"models to compute (default: all six: "
+                        f"{' '.join(PAPER_METHODS)})")
     p.add_argument("--numeric", action="store_true",
                    help="run gradient descent instead of the closed forms")
-    p.add_argument("--seed", type=_seed, default=0)
+    _seed_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_solve)
 
@@ -352,8 +378,10 @@ def build_parser():
                    help="fix the Monte Carlo sample size per check")
     p.add_argument("--no-map", action="store_true",
                    help="skip the C5 disparity map over the regime grid")
-    p.add_argument("--seed", type=_seed, default=0)
-    p.add_argument("--workers", type=int, default=1)
+    _seed_argument(p, workers=True)
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes that run the Monte Carlo checks (default 1); the "
+                        "numbers are the same for any number")
     p.add_argument("--json", metavar="PATH", help="write the full evidence here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _import_argument(p)
@@ -389,7 +417,7 @@ def build_parser():
                    help="with --dataset: random features (default 2000)")
     p.add_argument("--trials", type=int,
                    help="Monte Carlo draws per regime (default 20)")
-    p.add_argument("--seed", type=_seed, default=0)
+    _seed_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _import_argument(p)
     out = p.add_mutually_exclusive_group()
@@ -413,7 +441,7 @@ def build_parser():
     p.add_argument("--claims", action="store_true",
                    help="also check what theory predicts along a stream (claims S1-S4, "
                         "5 requests); exit status 1 if one fails")
-    p.add_argument("--seed", type=_seed, default=0)
+    _seed_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _import_argument(p)
@@ -423,9 +451,11 @@ def build_parser():
                                        "(PDF and PNG)")
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="figures to make (default: all; see --list)")
-    p.add_argument("--out", default="figures", metavar="DIR",
-                   help="output folder (default: figures)")
-    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--out", metavar="DIR",
+                   help=f"output folder (default: {FIGURES_OUT}; with --quick "
+                        f"{QUICK_FIGURES_OUT}, so that quick versions never "
+                        f"replace the full-quality figures)")
+    _seed_argument(p)
     p.add_argument("--quick", action="store_true",
                    help="small versions: few Monte Carlo draws, coarse grids")
     p.add_argument("--list", action="store_true", help="list the figures and exit")
@@ -449,6 +479,8 @@ def main(argv=None):
             return args.func(args)
     except (ValueError, TypeError) as exc:
         parser.exit(2, f"linunlearn {args.command}: error: {exc}\n")
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback
+        parser.exit(130, f"linunlearn {args.command}: interrupted\n")
     except BrokenPipeError:  # e.g. ``linunlearn solve --json | head``: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

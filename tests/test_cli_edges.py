@@ -28,3 +28,111 @@ def test_a_pickled_npz_names_the_file_and_the_array(tmp_path, capsys):
 def test_label_noise_beyond_the_limit_names_sigma(capsys):
     err = _exit_message(["solve", *SMALL, "--sigma", "1e200"], capsys)
     assert "error: sigma must be <= 1e+148" in err and "y_r" not in err
+
+
+# --------------------------------------------------------------------------
+# outputs never lost: checked before the work, written whole
+
+
+def test_figures_out_is_checked_before_the_work(tmp_path, capsys, monkeypatch):
+    from linunlearn import figures
+    computed = []
+    spec = figures.FIGURES["geometry"]
+    monkeypatch.setitem(figures.FIGURES, "geometry", figures.FigureSpec(
+        "geometry", spec.description,
+        lambda *a, **k: computed.append(1) or spec.compute(*a, **k), spec.draw))
+    (tmp_path / "README.md").write_text("not a folder")
+    for out, match in ((tmp_path / "README.md", r"--out .*README.md: is a file, not a "
+                                                 r"folder"),
+                       ("/proc/figs", r"--out /proc/figs: cannot create it"),
+                       ("/proc/x/y", r"--out /proc/x/y: cannot create it")):
+        err = _exit_message(["figures", "geometry", "--out", str(out), "--quiet"], capsys)
+        assert re.search(match, err), err
+        assert "Traceback" not in err
+    assert computed == []  # refused before any figure was computed
+    # a missing folder (and its missing parents) is made
+    assert main(["figures", "geometry", "--out", str(tmp_path / "a" / "b"),
+                 "--quiet"]) == 0
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == [
+        "MANIFEST.txt", "geometry.pdf", "geometry.png"]  # no temporary file left
+
+
+def test_quick_figures_have_their_own_folder(tmp_path, capsys, monkeypatch):
+    # In the repository's root, `linunlearn figures --quick` overwrote the
+    # committed full-quality figures and their manifest.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "MANIFEST.txt").write_text("# committed\n")
+    assert main(["figures", "geometry", "--quick", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "build/figures-quick/geometry.pdf" in out
+    assert (tmp_path / "build" / "figures-quick" / "geometry.pdf").exists()
+    assert [p.name for p in (tmp_path / "figures").iterdir()] == ["MANIFEST.txt"]
+    # and --quick never overwrites a full-quality figure, wherever it is
+    assert main(["figures", "geometry", "--out", "full", "--quiet"]) == 0
+    before = (tmp_path / "full" / "geometry.pdf").read_bytes()
+    err = _exit_message(["figures", "geometry", "--quick", "--out", "full", "--quiet"],
+                        capsys)
+    assert re.search(r"--out full: geometry.pdf there is a full-quality figure \(made "
+                     r"without --quick\); --quick would overwrite it", err), err
+    assert (tmp_path / "full" / "geometry.pdf").read_bytes() == before
+
+
+def test_help_documents_exit_codes_seed_and_workers(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for line in ("0  success", "1  a claim is contradicted", "2  usage or input error",
+                 "3  a claim is left inconclusive", "130  interrupted"):
+        assert re.search(r"\s+" + r"\s+".join(map(re.escape, line.split())), out), line
+    for command in ("solve", "verify", "compare", "stream", "figures"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert re.search(r"--seed SEED [a-z]", text), command  # a help text follows
+        if command == "verify":
+            assert re.search(r"--workers WORKERS [a-z]", text)
+
+
+# --------------------------------------------------------------------------
+# Ctrl-C: one line and exit status 130, whatever the command
+
+
+@pytest.mark.parametrize("command", ["solve", "verify", "compare", "stream", "figures"])
+def test_interrupt_ends_with_one_line_and_130(command, monkeypatch, capsys):
+    from linunlearn import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, f"_cmd_{command}", interrupted)
+    with pytest.raises(SystemExit) as exc:
+        main([command])
+    assert exc.value.code == 130
+    err = capsys.readouterr().err
+    assert err == f"linunlearn {command}: interrupted\n"
+
+
+def test_a_real_sigint_ends_with_130_and_no_traceback():
+    import signal
+    import subprocess
+    import sys
+    import time
+    proc = subprocess.Popen([sys.executable, "-m", "linunlearn", "compare", "--trials",
+                             "100000", "--quiet"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        # interrupt it once it runs (past its imports: 1.5 s of CPU time)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            with open(f"/proc/{proc.pid}/stat") as fh:
+                if int(fh.read().rsplit(")", 1)[1].split()[11]) > 150:  # utime, ticks
+                    break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert err == "linunlearn compare: interrupted\n", err

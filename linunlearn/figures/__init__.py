@@ -46,6 +46,8 @@ unregister_figure        remove a declared figure
 render                   draw a figure from its data, in the style
 save                     write a drawn figure as PDF and PNG
 write_figures            compute, draw and write figures
+check_out_dir            an output folder, checked before any figure is
+                         computed
 WriteResult              what :func:`write_figures` wrote and skipped
 MANIFEST                 the manifest's file name in an output folder
 read_manifest            the figure names a manifest lists
@@ -109,11 +111,12 @@ Examples
 """
 
 import hashlib
+import io
 import os
 import time
 from dataclasses import dataclass, field
 
-from .. import __version__
+from .. import __version__, outputs
 from ..progress import Progress
 from ..relearn import compute_relearning
 from ..streams import compute_stream_figure
@@ -131,8 +134,8 @@ from .draw import (COLUMN, FULL, GEOMETRY_COLOURS, STYLE, THEORY_STYLE,
                    style_context)
 
 __all__ = ["FIGURES", "FigureSpec", "register_figure", "unregister_figure",
-           "render", "save", "write_figures", "WriteResult", "MANIFEST",
-           "read_manifest", *data.__all__, *draw.__all__]
+           "render", "save", "write_figures", "check_out_dir", "WriteResult",
+           "MANIFEST", "read_manifest", *data.__all__, *draw.__all__]
 
 #: File in the output directory that lists the figures written there.
 MANIFEST = "MANIFEST.txt"
@@ -325,8 +328,10 @@ def save(fig, stem, *, name, seed, quick):
     png_meta = {"Title": name, "Description": f"{description}. {tag}"}
     paths = (f"{stem}.pdf", f"{stem}.png")
     with style_context():
-        fig.savefig(paths[0], format="pdf", metadata=pdf_meta)
-        fig.savefig(paths[1], format="png", metadata=png_meta)
+        for path, kind, meta in zip(paths, ("pdf", "png"), (pdf_meta, png_meta)):
+            buffer = io.BytesIO()  # written whole, or not at all (outputs)
+            fig.savefig(buffer, format=kind, metadata=meta)
+            outputs.write_bytes(path, buffer.getvalue())
     return paths
 
 
@@ -341,9 +346,48 @@ def _write_manifest(out_dir):
         with open(os.path.join(out_dir, f"{n}.pdf"), "rb") as fh:
             digest = hashlib.sha256(fh.read()).hexdigest()[:16]
         lines.append(f"{n}  # pdf sha256 {digest}")
-    with open(path, "w") as fh:
-        fh.write("\n".join(lines) + "\n")
+    outputs.write_text(path, "\n".join(lines) + "\n")
     return path
+
+
+#: What a full-quality figure's PDF says of itself (:func:`save`'s keywords).
+_FULL_QUALITY = b"; quick=False"
+
+
+def check_out_dir(out_dir, names=None, *, quick=False, option="out_dir"):
+    """Check an output folder before any figure is computed; return it.
+
+    It must be (or be creatable as) a writable folder
+    (:func:`linunlearn.outputs.check_folder`), and quick versions never
+    replace a full-quality figure: with ``quick``, a folder holding the
+    full-quality PDF of one of ``names`` (default: every figure) is
+    refused.
+
+    Raises
+    ------
+    ValueError
+        Naming ``option`` (how the user gave the folder) and the problem.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> check_out_dir(os.path.join(folder, "figs"), quick=True) == os.path.join(folder, "figs")
+    True
+    """
+    outputs.check_folder(out_dir, option)
+    if quick and os.path.isdir(out_dir):
+        for name in FIGURES if names is None else names:
+            pdf = os.path.join(out_dir, f"{name}.pdf")
+            if os.path.isfile(pdf):
+                with open(pdf, "rb") as fh:
+                    full = _FULL_QUALITY in fh.read()
+                if full:
+                    raise ValueError(
+                        f"{option} {out_dir}: {name}.pdf there is a full-quality "
+                        f"figure (made without --quick); --quick would overwrite it: "
+                        f"write the quick versions elsewhere")
+    return out_dir
 
 
 def read_manifest(path):
@@ -361,12 +405,15 @@ def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=F
     names : list of str, optional
         Figure names (default: every figure of :data:`FIGURES`).
     out_dir : str
-        Output folder (created if missing). Its manifest lists every figure
-        whose PDF and PNG it holds.
+        Output folder (created if missing; checked before any figure is
+        computed: :func:`check_out_dir`). Its manifest lists every figure
+        whose PDF and PNG it holds. Files are written whole (a temporary
+        file, then a rename).
     seed : int
         Every number in a figure is a function of the seed alone.
     quick : bool
-        Small versions (few Monte Carlo draws, coarse grids), for tests.
+        Small versions (few Monte Carlo draws, coarse grids), for tests;
+        never written over a full-quality figure.
     progress : bool
         Show a progress bar per figure on a terminal.
 
@@ -377,7 +424,8 @@ def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=F
     Raises
     ------
     ValueError
-        Unknown figure name.
+        Unknown figure name; an output folder that cannot be written, or
+        (with ``quick``) holds full-quality figures of these names.
 
     Notes
     -----
@@ -390,6 +438,7 @@ def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=F
         if n not in FIGURES:
             raise ValueError(f"unknown figure {n!r}; known: {', '.join(FIGURES)}")
     seed = check_int(seed, "seed", minimum=0)
+    check_out_dir(out_dir, names, quick=quick)
     from threadpoolctl import threadpool_limits
     os.makedirs(out_dir, exist_ok=True)
     written, skipped, seconds = {}, {}, {}
