@@ -27,6 +27,10 @@ EXIT_STATUS = """exit status:
     3  a claim is left inconclusive (verify)
   130  interrupted (Ctrl-C)"""
 
+#: ``linunlearn solve --numeric`` refuses a run predicted to take longer than
+#: this (in seconds) unless ``--max-steps`` is given.
+NUMERIC_BUDGET_SECONDS = 300.0
+
 #: Where ``linunlearn figures`` writes by default, and with ``--quick``: the
 #: quick versions never go into the committed full-quality folder.
 FIGURES_OUT, QUICK_FIGURES_OUT = "figures", os.path.join("build", "figures-quick")
@@ -175,22 +179,71 @@ def _load_data(args):
     return scenario.sample(rng=args.seed)
 
 
+def _gd_options(args):
+    """The gradient-descent options given on the command line."""
+    if not args.numeric and (args.max_steps is not None or args.lr is not None):
+        raise ValueError("--max-steps and --lr are for --numeric")
+    return {k: v for k, v in (("max_steps", args.max_steps), ("lr", args.lr))
+            if v is not None}
+
+
+def _check_numeric_plan(data, methods, gd):
+    """Refuse, before it starts, a numeric run that cannot converge or would be long.
+
+    With an explicit ``--max-steps`` the run goes ahead (its warnings say how
+    each stage ended); a long one is announced on standard error.
+    """
+    from .solutions import numeric_plan
+    plans = numeric_plan(data, methods, **gd)
+    total = sum(p.seconds for p in plans)
+    stuck = [p for p in plans if not p.converges]
+    if "max_steps" in gd:
+        if total > 10:
+            print(f"linunlearn solve: gradient descent: {len(plans)} stages, about "
+                  f"{total:.0f} s", file=sys.stderr)
+        return
+    if not stuck and total <= NUMERIC_BUDGET_SECONDS:
+        if total > 10:
+            print(f"linunlearn solve: gradient descent: {len(plans)} stages, about "
+                  f"{total:.0f} s", file=sys.stderr)
+        return
+    lines = [f"{p.method}, {p.stage} on {p.on} (n={p.n}, d={p.d}, cond {p.cond:.2g}): "
+             f"about {p.steps:.2g} steps to converge at lr = "
+             f"{'1/L' if 'lr' not in gd else format(p.lr, 'g')}"
+             + (f", beyond max_steps = {p.max_steps}" if not p.converges else "")
+             + f" ({p.seconds:.2g} s here for {min(p.steps, p.max_steps):.0f} steps)"
+             for p in (stuck or plans)]
+    why = ("gradient descent would stop before converging" if stuck else
+           f"gradient descent would take about {total:.2g} s in all, beyond the "
+           f"budget of {NUMERIC_BUDGET_SECONDS:g} s")
+    fastest = min(p.lr_fastest for p in plans)
+    raise ValueError(
+        why + ":\n  " + "\n  ".join(lines) + "\n"
+        "options: the closed form (drop --numeric), which is where gradient descent "
+        "converges; --max-steps N to run N steps a stage anyway (unconverged below the "
+        f"counts above); --lr {fastest:.3g}, 2/(L + mu) of these stages, the fastest "
+        "safe constant step (about half the steps of 1/L when cond is large)")
+
+
 def _cmd_solve(args):
     from .metrics import average_gap, evaluate
     from .solutions import solve_all
+    gd = _gd_options(args)
     data = _load_data(args)
-    solutions = solve_all(data, args.methods, numeric=args.numeric)
+    if args.numeric:
+        _check_numeric_plan(data, args.methods, gd)
+        gd["progress"] = True  # a bar per stage, on a terminal only
+    solutions = solve_all(data, args.methods, numeric=args.numeric, **gd)
     table = {m: evaluate(data, s.w) for m, s in solutions.items()}
     golden = evaluate(data, solve_all(data, ["golden"])["golden"].w)
     for m, row in table.items():
         row["gap_to_golden"] = average_gap(row, golden)
         row["interpolates"] = float(solutions[m].interpolates)
-    stops = {m: s.run.stop_reason for m, s in solutions.items() if s.run is not None}
     if args.json:
         out = {"seed": args.seed, "numeric": args.numeric,
                "methods": {m: {**row, "interpolates": solutions[m].interpolates,
                                "semantics": solutions[m].semantics,
-                               "stop_reason": stops.get(m)}
+                               **_numeric_summary(solutions[m])}
                            for m, row in table.items()}}
         json.dump(out, sys.stdout, indent=2)
         print()
@@ -199,9 +252,40 @@ def _cmd_solve(args):
     print(f"route: {'gradient descent' if args.numeric else 'closed form'}; "
           f"seed {args.seed}; n_r={data.n_r}, n_f={data.n_f}, d={data.d}")
     print(_format_table(table, columns, "method"))
-    if stops:
-        print("gradient descent stopped: " + ", ".join(f"{m} {r}" for m, r in stops.items()))
+    if args.numeric:
+        print()
+        print(_format_stages(solutions))
     return 0
+
+
+def _numeric_summary(solution):
+    """JSON of how a solution's gradient descent ended: every stage, and overall."""
+    if not solution.stages:
+        return {"stop_reason": None}
+    return {"stop_reason": "converged" if solution.converged else "max_steps",
+            "converged": solution.converged,
+            "stages": [stage.to_dict() for stage in solution.stages]}
+
+
+def _format_stages(solutions):
+    """Every gradient-descent stage, then a summary: converged only if every stage did."""
+    rows = [(s.method, s.stage, str(s.steps), f"{s.grad_norm:.3g}", f"{s.threshold:.3g}",
+             "yes" if s.converged else "no")
+            for sol in solutions.values() for s in sol.stages]
+    head = ("method", "stage", "steps", "gradient norm", "threshold", "converged")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    lines = ["gradient descent, stage by stage:",
+             "  ".join(f"{h:<{w}}" if i < 2 else f"{h:>{w}}"
+                       for i, (h, w) in enumerate(zip(head, widths)))]
+    lines += ["  ".join(f"{c:<{w}}" if i < 2 else f"{c:>{w}}"
+                        for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
+    summary = []
+    for m, sol in solutions.items():
+        stuck = [s.stage for s in sol.stages if not s.converged]
+        summary.append(f"{m} converged" if not stuck else
+                       f"{m} NOT converged ({', '.join(stuck)}: max_steps)")
+    lines.append("gradient descent stopped: " + "; ".join(summary))
+    return "\n".join(lines)
 
 
 def _cmd_verify(args):
@@ -361,7 +445,15 @@ def build_parser():
                    help=f"models to compute (default: all six: "
                         f"{' '.join(PAPER_METHODS)})")
     p.add_argument("--numeric", action="store_true",
-                   help="run gradient descent instead of the closed forms")
+                   help="run gradient descent instead of the closed forms, stage by "
+                        "stage; refused before it starts when a stage cannot converge "
+                        "within its budget or the run would be long (the message "
+                        "gives the estimate and the options)")
+    p.add_argument("--max-steps", type=int, metavar="N",
+                   help="with --numeric: the step budget of each stage (default "
+                        "200000); given, the run goes ahead whatever the estimate")
+    p.add_argument("--lr", type=float,
+                   help="with --numeric: the step size (default 1/L; below 2/L)")
     _seed_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_solve)

@@ -5,7 +5,8 @@ Training in the paper is gradient descent on the mean squared loss
 (full batch or mini-batch SGD, optionally updating only the weights in a mask)
 and records the remaining and unlearning losses along the way;
 :func:`gradient_descent_steps` is the exact k-step iterate of full-batch
-gradient descent, for early-stopped methods.
+gradient descent, for early-stopped methods; :func:`steps_to_converge`
+predicts from the spectrum, before a run, how many steps it will take.
 """
 
 import numbers
@@ -19,7 +20,10 @@ from ._validation import (NotConvergedWarning, as_array, as_generator, as_mask,
                           check_float, check_int, warn)
 
 __all__ = ["GDRun", "gradient_descent", "gradient_descent_steps", "smoothness",
-           "GD_MIN_ABS"]
+           "steps_to_converge", "GD_MIN_ABS"]
+
+#: How often (in steps) :func:`gradient_descent` reports its progress.
+_PROGRESS_EVERY = 500
 
 #: Gradient descent refuses features whose largest entry is below this
 #: (2^-450, about 3.4e-136): the curvature ``L`` sums their squares, which
@@ -50,6 +54,11 @@ class GDRun:
         :func:`gradient_descent`) or ``"max_steps"``.
     lr : float
         The step size used.
+    grad_norm : float or None
+        The full gradient's norm when the run stopped.
+    threshold : float or None
+        The norm below which it counts as converged (``gtol`` times the
+        gradient's scale).
     """
 
     w: np.ndarray
@@ -58,6 +67,13 @@ class GDRun:
     n_steps: int
     stop_reason: str
     lr: float
+    grad_norm: float = None
+    threshold: float = None
+
+    @property
+    def converged(self):
+        """Whether the run met its stopping rule (``stop_reason == "converged"``)."""
+        return self.stop_reason == "converged"
 
 
 def _mse(X, y, w):
@@ -122,7 +138,8 @@ def _monitors(monitors, d, outputs):
 
 
 def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
-                     batch_size=None, mask=None, monitors=None, rng=None):
+                     batch_size=None, mask=None, monitors=None, rng=None, name=None,
+                     progress=None):
     """Run gradient descent on ``(1/n) ||X w - y||^2`` from ``w0``.
 
     Parameters
@@ -151,6 +168,13 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
         Further losses to record, e.g. ``{"unlearning_loss": (X_f, y_f)}``.
     rng : None, int or numpy.random.Generator
         Shuffling for SGD.
+    name : str, optional
+        What this run is (e.g. ``"finetune, pretraining"``): its warnings
+        start with it.
+    progress : callable, optional
+        ``progress(done, total)``, called every few hundred steps with the
+        steps done and ``max_steps`` (e.g. a
+        :class:`linunlearn.progress.Progress`).
 
     Returns
     -------
@@ -255,6 +279,8 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
     record(0)
     step, reason = 0, "converged"
     threshold = gtol * g0
+    report = progress if progress is not None else (lambda done, total: None)
+    every = _PROGRESS_EVERY if batch_size is None else max(1, _PROGRESS_EVERY // n)
     if batch_size is None:
         while norm(g) > threshold and g0 > 0:
             if step >= max_steps:
@@ -264,6 +290,8 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
             step += 1
             g = full_gradient()
             record(step)
+            if step % every == 0:
+                report(step, max_steps)
     else:
         while norm(g) > threshold and g0 > 0:
             if step >= max_steps:
@@ -279,19 +307,127 @@ def gradient_descent(X, y, w0, *, lr=None, max_steps=200_000, gtol=1e-12,
                 step += 1
             g = full_gradient()
             record(step)
+            if len(steps) % every == 0:
+                report(step, max_steps)
+    report(step, max_steps)
+    g_norm = norm(g)
     if reason == "max_steps" and gtol > 0:
         hint = ("mini-batch SGD with a constant step stalls at a noise floor when "
                 "no weights fit every row; use full-batch gradient descent "
                 "(batch_size=None)" if batch_size is not None else
                 "at lr = 1/L full-batch gradient descent needs about cond(X)^2 "
                 "steps per factor e of progress; raise max_steps or gtol")
-        warn(f"gradient descent stopped at max_steps={max_steps} before "
-             f"converging (gradient norm {norm(g):.3g} > gtol * scale "
-             f"= {threshold:.3g}): the weights are the last iterate, not the "
-             f"limit; {hint}", NotConvergedWarning)
+        warn(f"{name + ': ' if name else ''}gradient descent stopped at "
+             f"max_steps={max_steps} before converging (gradient norm "
+             f"{g_norm:.3g} > gtol * scale = {threshold:.3g}): the weights are the "
+             f"last iterate, not the limit; {hint}", NotConvergedWarning)
     return GDRun(w=w, steps=np.array(steps),
                  history={k: np.array(v) for k, v in history.items()},
-                 n_steps=step, stop_reason=reason, lr=float(lr))
+                 n_steps=step, stop_reason=reason, lr=float(lr), grad_norm=g_norm,
+                 threshold=float(threshold))
+
+
+def steps_to_converge(X, y, w0, *, lr=None, gtol=1e-12, mask=None):
+    """Return the number of steps full-batch gradient descent takes to converge.
+
+    The steps :func:`gradient_descent` (same arguments, full batch) makes
+    before its gradient norm falls below ``gtol`` times its scale, predicted
+    from the spectrum of ``X`` before running it: ``numpy.inf`` if it never
+    gets there. No step is run; one eigendecomposition of the smaller Gram
+    matrix of ``X`` (its columns in ``mask``).
+
+    Parameters
+    ----------
+    X, y, w0, lr, mask
+        As for :func:`gradient_descent` (``lr`` defaults to ``1/L``).
+    gtol : float
+        ``> 0``.
+
+    Returns
+    -------
+    int or float
+        The step count (``numpy.inf``: never).
+
+    Notes
+    -----
+    Only the weights in the mask move, so the residual ``r = X w - y``
+    evolves as ``r_{k+1} = (I - lr (2/n) X_m X_m^T) r_k`` and the gradient
+    is ``g_k = (2/n) X_m^T r_k``. With ``X_m X_m^T = U diag(lam) U^T`` and
+    ``a = U^T r_0``,
+
+    .. math::
+
+        \\|g_k\\|^2 = \\frac{4}{n^2} \\sum_i \\lambda_i a_i^2
+                     (1 - 2\\,\\mathrm{lr}\\,\\lambda_i / n)^{2k},
+
+    decreasing in ``k``; the first ``k`` where it is below the threshold is
+    found by bisection. At ``lr = 1/L`` the slowest direction contracts by
+    ``1 - 1/cond(X_m)^2`` per step: about ``cond^2 ln(1/gtol)`` steps at
+    worst.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [0.0, 0.1]]); y = np.array([1.0, 1.0])
+    >>> steps_to_converge(X, y, np.zeros(2))
+    2520
+    >>> gradient_descent(X, y, np.zeros(2)).n_steps
+    2520
+    """
+    X, y = _data(X, y, ("X", "y"))
+    n, d = X.shape
+    w0 = as_array(w0, "w0", ndim=(1, 2))
+    if w0.shape != (d, *y.shape[1:]):
+        raise ValueError(f"w0 must have shape {(d, *y.shape[1:])}, got {w0.shape}")
+    gtol = check_float(gtol, "gtol", minimum=0.0, strict=True)
+    Xm = X if mask is None else X[:, as_mask(mask, "mask", d)]
+    if Xm.shape[1] == 0:
+        return 0
+    L = smoothness(Xm)
+    lr = (1.0 / L if L > 0 else 1.0) if lr is None else check_float(
+        lr, "lr", minimum=0.0, strict=True)
+    if L > 0 and lr >= 2.0 / L:
+        raise ValueError(f"lr={lr:g} makes gradient descent diverge on this data: it "
+                         f"must be below 2/L = {2.0 / L:g}")
+    r0 = X @ w0 - y
+    g0 = max(norm((2.0 / n) * (Xm.T @ r0)), norm((2.0 / n) * (Xm.T @ y)))
+    threshold = gtol * g0
+    if g0 == 0 or norm((2.0 / n) * (Xm.T @ r0)) <= threshold:
+        return 0
+    if n <= Xm.shape[1]:  # lam, U of X_m X_m^T; weights of the gradient's terms
+        lam, U = np.linalg.eigh(gram(Xm))
+        a2 = (U.T @ r0) ** 2
+        weight = (2.0 / n) ** 2 * np.clip(lam, 0.0, None) * (
+            a2 if a2.ndim == 1 else a2.sum(axis=1))
+    else:  # the same in the column space: g_k = (I - lr H)^k g_0
+        lam, V = np.linalg.eigh(Xm.T @ Xm)
+        b2 = (V.T @ ((2.0 / n) * (Xm.T @ r0))) ** 2
+        weight = b2 if b2.ndim == 1 else b2.sum(axis=1)
+    lam = np.clip(lam, 0.0, None)
+    live = (weight > 0) & (lam > lam.max() * max(n, d) * np.finfo(float).eps)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(weight[live])
+        log_q = np.log(np.abs(1.0 - 2.0 * lr * lam[live] / n))
+    target = 2.0 * np.log(threshold)
+
+    def above(k):  # whether ||g_k|| > threshold, in logs (no underflow)
+        with np.errstate(invalid="ignore"):
+            terms = log_w + 2.0 * k * np.where(np.isneginf(log_q) & (k == 0), 0.0, log_q)
+        top = np.max(terms)
+        return top > -np.inf and top + np.log(np.sum(np.exp(terms - top))) > target
+
+    if not above(0):
+        return 0
+    high = 1
+    while above(high):
+        if high > 1e18:
+            return np.inf
+        high *= 2
+    low = high // 2  # above(low), not above(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if above(mid) else (low, mid)
+    return int(high)
 
 
 def _check_steps(steps):

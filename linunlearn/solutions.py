@@ -5,7 +5,11 @@ solve_all           several models on the same data
 closed_form         the core models' analytic weights, on a Dataset or a DatasetBatch
 mask_for            the mask of a masked method (RBM, FBM, or a given one)
 route_deviation     largest gap between the analytic and the numeric weights
-Solution            weights, method, options, mask, interpolation flag, GD run
+Solution            weights, method, options, mask, interpolation flag, GD runs
+Stage               one gradient-descent run of a numeric solve: method, stage,
+                    steps, final gradient norm, converged or not
+numeric_plan        the runs a numeric solve would make, with the steps each
+                    needs (from the spectrum) and their cost, before running
 register_method     declare a method (also a decorator): name, options, docs,
                     place in ``compare`` and figure style follow from it
 unregister_method   remove a declared method
@@ -55,9 +59,11 @@ from . import masks
 from ._linalg import RowSpace, mv, norm
 from ._validation import as_mask, check_option
 from .scenarios import Dataset, computed_once
-from .simulate import GDRun, gradient_descent
+from .progress import Progress
+from .simulate import GDRun, gradient_descent, smoothness, steps_to_converge
 
-__all__ = ["METHODS", "PAPER_METHODS", "Solution", "MethodSpec", "solve", "solve_all",
+__all__ = ["METHODS", "PAPER_METHODS", "Solution", "Stage", "MethodSpec", "solve",
+           "solve_all", "numeric_plan", "StagePlan",
            "closed_form", "mask_for", "route_deviation", "register_method",
            "unregister_method", "method_spec", "available_methods", "describe",
            "GD_OPTIONS", "INTERPOLATION_RTOL"]
@@ -76,6 +82,10 @@ INTERPOLATION_RTOL = 1e-6
 #: Options of :func:`linunlearn.gradient_descent` that the numeric route of the
 #: core models passes on.
 GD_OPTIONS = ("lr", "max_steps", "gtol", "batch_size", "rng")
+
+#: The numeric options of the core models: those, and ``progress`` (a bar per
+#: stage on a terminal, :class:`linunlearn.progress.Progress`).
+_NUMERIC = GD_OPTIONS + ("progress",)
 
 _MASKED = ("masked", "rbm", "fbm")
 
@@ -108,6 +118,10 @@ class Solution:
         history and stop reason.
     info : dict
         Method-specific facts (e.g. ``info["stop_reason"]``).
+    stages : tuple of Stage
+        For the numeric route: every gradient-descent run, in order (e.g.
+        pretraining, then fine-tuning), each with its steps, final gradient
+        norm and whether it converged; empty for a closed form.
     """
 
     w: np.ndarray
@@ -119,6 +133,61 @@ class Solution:
     semantics: str = None
     run: GDRun = None
     info: dict = field(default_factory=dict)
+    stages: tuple = ()
+
+    @property
+    def converged(self):
+        """Whether every gradient-descent stage met its stopping rule (a closed form: True).
+
+        ``run.stop_reason`` is the last stage's only: fine-tuning may
+        converge from a pretrained model that did not.
+        """
+        return all(stage.converged for stage in self.stages)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One gradient-descent run of a numeric solve: which method, which stage, how it ended.
+
+    Attributes
+    ----------
+    method : str
+    stage : str
+        ``"pretraining"``, ``"fine-tuning"``, ``"retraining"``,
+        ``"projection"``, ``"masked fine-tuning"`` or ``"training"`` (a
+        declared method's own run).
+    run : GDRun
+    """
+
+    method: str
+    stage: str
+    run: GDRun
+
+    @property
+    def steps(self):
+        """Parameter updates made."""
+        return self.run.n_steps
+
+    @property
+    def grad_norm(self):
+        """The gradient norm when the run stopped."""
+        return self.run.grad_norm
+
+    @property
+    def threshold(self):
+        """The gradient norm below which the run counts as converged."""
+        return self.run.threshold
+
+    @property
+    def converged(self):
+        """Whether the run met its stopping rule."""
+        return self.run.stop_reason == "converged"
+
+    def to_dict(self):
+        """JSON-ready: method, stage, steps, grad_norm, threshold, converged, stop_reason."""
+        return {"method": self.method, "stage": self.stage, "steps": self.steps,
+                "grad_norm": self.grad_norm, "threshold": self.threshold,
+                "converged": self.converged, "stop_reason": self.run.stop_reason}
 
 
 # --------------------------------------------------------------------------
@@ -422,28 +491,186 @@ def _closed_form(data, method, mask=None, semantics="reset", fitted=False):
     return w_o + masked.pinv(data.y_r - mv(data.X_r, w_o)), None
 
 
+def _first_stage(data, method):
+    """``(stage, X, y, w0, mask)`` of the first gradient-descent run of a core model."""
+    zeros = np.zeros(data.w_shape)
+    if method == "golden":
+        return "retraining", data.X_r, data.y_r, zeros, None
+    return "pretraining", data.X, data.y, zeros, None
+
+
+def _second_stage(data, method, mask, semantics, w_o):
+    """The run after pretraining (from ``w_o``), or ``None`` for golden and pretrained."""
+    if method in ("golden", "pretrained"):
+        return None
+    if method == "finetune":
+        return "fine-tuning", data.X_r, data.y_r, w_o, None
+    if method == "projection":
+        return "projection", data.X_r, data.X_r @ w_o, np.zeros(data.w_shape), None
+    if semantics == "reset":
+        return ("masked fine-tuning", data.X_r, data.y_r,
+                mask.reshape(mask.shape + (1,) * (w_o.ndim - 1)) * w_o, None)
+    return "masked fine-tuning", data.X_r, data.y_r, w_o, mask
+
+
 def _numeric(data, method, mask, semantics, gd):
-    """Gradient-descent runs, stage by stage, as the paper trains."""
+    """Gradient-descent runs, stage by stage, as the paper trains: a tuple of Stage."""
     monitors = {"remaining_loss": (data.X_r, data.y_r),
                 "unlearning_loss": (data.X_f, data.y_f)}
-    zeros = np.zeros(data.w_shape)
-    if mask is not None:
-        mask = mask.reshape(mask.shape + (1,) * (zeros.ndim - 1))
-    if method == "golden":
-        return gradient_descent(data.X_r, data.y_r, zeros, monitors=monitors, **gd)
-    pre = gradient_descent(data.X, data.y, zeros, monitors=monitors, **gd)
-    if method == "pretrained":
-        return pre
-    if method == "finetune":
-        return gradient_descent(data.X_r, data.y_r, pre.w, monitors=monitors, **gd)
-    if method == "projection":
-        return gradient_descent(data.X_r, data.X_r @ pre.w, zeros,
-                                monitors=monitors, **gd)
-    if semantics == "reset":
-        return gradient_descent(data.X_r, data.y_r, mask * pre.w,
-                                monitors=monitors, **gd)
-    return gradient_descent(data.X_r, data.y_r, pre.w, mask=mask.ravel(),
-                            monitors=monitors, **gd)
+    gd = dict(gd)
+    progress = gd.pop("progress", False)
+
+    def run(stage, X, y, w0, stage_mask):
+        with Progress(None, f"{method}: {stage}", enabled=bool(progress)) as bar:
+            result = gradient_descent(X, y, w0, mask=stage_mask, monitors=monitors,
+                                      name=f"{method}, {stage}", progress=bar, **gd)
+        return Stage(method, stage, result)
+
+    stages = [run(*_first_stage(data, method))]
+    second = _second_stage(data, method, mask, semantics, stages[0].run.w)
+    if second is not None:
+        stages.append(run(*second))
+    return tuple(stages)
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    """A gradient-descent run that a numeric solve would make, predicted before it runs.
+
+    Attributes
+    ----------
+    method, stage : str
+        As in :class:`Stage`.
+    on : str
+        The data it runs on (``"[X_r; X_f]"``, ``"X_r"``, or ``"X_r"``
+        restricted to a mask's columns).
+    n, d : int
+        Rows and columns (in the mask) of that data.
+    cond : float
+        Their condition number (non-zero singular values).
+    steps : int or float
+        Steps it takes to converge (:func:`linunlearn.simulate.steps_to_converge`;
+        ``inf``: never).
+    max_steps : int
+        Its budget.
+    seconds_per_step : float
+        Measured on this machine, now (a few gradient evaluations).
+    lr : float
+        The step size it would use (``1/L`` unless given).
+    lr_fastest : float
+        ``2 / (L + mu)``, the constant step of the fastest guaranteed
+        contraction (``mu``: the smallest non-zero curvature): about half
+        the steps of ``1/L`` on an ill-conditioned problem, and safe (below
+        ``2/L``).
+    """
+
+    method: str
+    stage: str
+    on: str
+    n: int
+    d: int
+    cond: float
+    steps: object
+    max_steps: int
+    seconds_per_step: float
+    lr: float
+    lr_fastest: float
+
+    @property
+    def converges(self):
+        """Whether it would converge within its budget."""
+        return self.steps <= self.max_steps
+
+    @property
+    def seconds(self):
+        """Predicted run time: the steps it would make times the time of one."""
+        return min(self.steps, self.max_steps) * self.seconds_per_step
+
+
+def _seconds_per_step(X, y, w, monitors):
+    """Time of one full-batch step (a gradient and the recorded losses), measured."""
+    import time
+    start = time.perf_counter()
+    for _ in range(3):
+        X.T @ (X @ w - y)  # the gradient
+        for Xm, ym in ((X, y), *monitors):
+            r = Xm @ w - ym
+            float(np.sum(r * r))
+    return (time.perf_counter() - start) / 3
+
+
+def numeric_plan(data, methods=PAPER_METHODS, *, lr=None, max_steps=200_000, gtol=1e-12):
+    """Predict the gradient-descent runs of ``solve(data, m, numeric=True)``, without running them.
+
+    For each core method of ``methods`` (default masks) and each of its
+    stages: the data it runs on, its condition number, the steps it needs
+    to converge (exact for full-batch gradient descent, from the spectrum:
+    :func:`linunlearn.simulate.steps_to_converge`; later stages start from
+    the closed-form pretrained model, where the first stage converges to),
+    and the time of a step, measured. Before a long run, this says how long
+    it will be and whether it can converge within ``max_steps``.
+
+    Parameters
+    ----------
+    data : Dataset
+    methods : sequence of str
+        Core methods (:data:`METHODS`).
+    lr, max_steps, gtol
+        As for :func:`linunlearn.gradient_descent` (full batch).
+
+    Returns
+    -------
+    tuple of StagePlan
+
+    Examples
+    --------
+    >>> from linunlearn import Scenario
+    >>> data = Scenario.overlapping(8, 6, 2, 3, 2).sample(rng=0)
+    >>> [(p.method, p.stage, p.converges) for p in numeric_plan(data, ["finetune"])]
+    [('finetune', 'pretraining', True), ('finetune', 'fine-tuning', True)]
+    """
+    _check_data(data)
+    if isinstance(methods, str):
+        raise TypeError(f"methods must be a sequence of method names, got the string "
+                        f"{methods!r} (for one method: [{methods!r}])")
+    for method in methods:
+        check_option(method, "method", METHODS)
+    monitors = ((data.X_r, data.y_r), (data.X_f, data.y_f))
+    w_o = None
+    memo, plans = {}, []
+
+    def plan(method, stage, X, y, w0, mask, on):
+        key = (stage if stage in ("pretraining", "retraining") else (method, stage))
+        if key not in memo:
+            Xm = X if mask is None else X[:, mask.ravel()]
+            lam = np.linalg.eigvalsh(Xm @ Xm.T if Xm.shape[0] <= Xm.shape[1]
+                                     else Xm.T @ Xm)
+            live = lam[lam > lam[-1] * max(Xm.shape) * np.finfo(float).eps]
+            L = smoothness(X, None if mask is None else mask.ravel())
+            step = (1.0 / L if L > 0 else 1.0) if lr is None else lr
+            memo[key] = (
+                Xm.shape, float(np.sqrt(live[-1] / live[0])) if len(live) else np.inf,
+                steps_to_converge(X, y, w0, lr=step, gtol=gtol,
+                                  mask=None if mask is None else mask.ravel()),
+                _seconds_per_step(X, y, w0, monitors), step,
+                X.shape[0] / (live[-1] + live[0]) if len(live) else 1.0)
+        shape, cond, steps, seconds, step, fastest = memo[key]
+        plans.append(StagePlan(method, stage, on, shape[0], shape[1], cond, steps,
+                               max_steps, seconds, step, fastest))
+
+    for method in methods:
+        if method == "masked":
+            raise ValueError("numeric_plan covers the core methods with their default "
+                             "masks: method 'masked' needs a mask (use 'rbm' or 'fbm')")
+        mask, semantics = mask_for(data, method) if method in _MASKED else (None, None)
+        stage, X, y, w0, _ = _first_stage(data, method)
+        plan(method, stage, X, y, w0, None, "X_r" if method == "golden" else "[X_r; X_f]")
+        if method not in ("golden", "pretrained"):
+            w_o = solve(data, "pretrained").w if w_o is None else w_o
+            stage, X, y, w0, stage_mask = _second_stage(data, method, mask, semantics, w_o)
+            plan(method, stage, X, y, w0, stage_mask,
+                 "X_r" if stage_mask is None else "X_r (columns in the mask)")
+    return tuple(plans)
 
 
 def _core(data, method, numeric, gd, mask_options=None):
@@ -452,8 +679,9 @@ def _core(data, method, numeric, gd, mask_options=None):
     if method in _MASKED:
         mask, semantics = mask_for(data, method, **mask_options)
     if numeric:
-        run = _numeric(data, method, mask, semantics, gd)
-        return {"w": run.w, "run": run, "mask": mask, "semantics": semantics}
+        stages = _numeric(data, method, mask, semantics, gd)
+        return {"w": stages[-1].run.w, "run": stages[-1].run, "stages": stages,
+                "mask": mask, "semantics": semantics}
     w, fitted = _closed_form(data.outputs_first, method, mask, semantics, fitted=True)
     if data.n_outputs is not None:
         w, fitted = w.T, None if fitted is None else fitted.T
@@ -463,14 +691,14 @@ def _core(data, method, numeric, gd, mask_options=None):
 # The core models, each one declaration. Their numeric route passes the
 # gradient-descent options on (GD_OPTIONS); masked models take mask options.
 
-@register_method("pretrained", numeric_only=GD_OPTIONS, fits="all", compare=False,
+@register_method("pretrained", numeric_only=_NUMERIC, fits="all", compare=False,
                  label="pretrained $w_o$", color="#999999", marker="o")
 def _pretrained(data, *, numeric, **gd):
     """The pretrained model: gradient descent from zero on all data, ``X^+ y``."""
     return _core(data, "pretrained", numeric, gd)
 
 
-@register_method("finetune", numeric_only=GD_OPTIONS, label="fine-tuned $w_{ft}$",
+@register_method("finetune", numeric_only=_NUMERIC, label="fine-tuned $w_{ft}$",
                  color="#D55E00", marker="s")
 def _finetune(data, *, numeric, **gd):
     """Fine-tuning: gradient descent on the remaining data from ``w_o``.
@@ -481,14 +709,14 @@ def _finetune(data, *, numeric, **gd):
     return _core(data, "finetune", numeric, gd)
 
 
-@register_method("golden", numeric_only=GD_OPTIONS, label="golden $w_g$ (retrained)",
+@register_method("golden", numeric_only=_NUMERIC, label="golden $w_g$ (retrained)",
                  color="#000000", marker="D")
 def _golden(data, *, numeric, **gd):
     """The golden model: retraining from zero on the remaining data, ``X_r^+ y_r``."""
     return _core(data, "golden", numeric, gd)
 
 
-@register_method("masked", numeric_only=GD_OPTIONS, compare=False, label="masked",
+@register_method("masked", numeric_only=_NUMERIC, compare=False, label="masked",
                  color="#777777", marker=".")
 def _masked(data, *, numeric, mask=None, semantics="reset", **gd):
     """Masked fine-tuning with a given mask (the weights kept, or updated with freeze).
@@ -499,7 +727,7 @@ def _masked(data, *, numeric, mask=None, semantics="reset", **gd):
     return _core(data, "masked", numeric, gd, {"mask": mask, "semantics": semantics})
 
 
-@register_method("rbm", numeric_only=GD_OPTIONS, label="RBM", color="#0072B2",
+@register_method("rbm", numeric_only=_NUMERIC, label="RBM", color="#0072B2",
                  marker="^")
 def _rbm(data, *, numeric, mask=None, semantics="reset", saliency="support", tol=None,
          ratio=None, **gd):
@@ -513,7 +741,7 @@ def _rbm(data, *, numeric, mask=None, semantics="reset", saliency="support", tol
                                             "ratio": ratio})
 
 
-@register_method("fbm", numeric_only=GD_OPTIONS, label="FBM", color="#E69F00",
+@register_method("fbm", numeric_only=_NUMERIC, label="FBM", color="#E69F00",
                  marker="v")
 def _fbm(data, *, numeric, mask=None, semantics="reset", saliency="support", tol=None,
          ratio=None, **gd):
@@ -526,7 +754,7 @@ def _fbm(data, *, numeric, mask=None, semantics="reset", saliency="support", tol
                                             "ratio": ratio})
 
 
-@register_method("projection", numeric_only=GD_OPTIONS, label="projection $P_r w_o$",
+@register_method("projection", numeric_only=_NUMERIC, label="projection $P_r w_o$",
                  color="#009E73", marker="x")
 def _projection(data, *, numeric, **gd):
     """Projection ``P_r w_o``: exact unlearning without the forgetting data (C7).
@@ -639,6 +867,8 @@ def solve(data, method, *, numeric=False, **options):
                          f"{method!r} (numeric={numeric}); allowed: "
                          f"{', '.join(sorted(allowed)) or 'none'}")
     fields = spec.solver(data, numeric=numeric, **options)
+    if numeric and "stages" not in fields and fields.get("run") is not None:
+        fields["stages"] = (Stage(method, "training", fields["run"]),)
     X, y = ((data.X_r, data.X_f), data.y) if spec.fits == "all" else (data.X_r, data.y_r)
     fitted = fields.pop("fitted", None)  # X w, when the solver has it cheaply
     return Solution(method=method, route="numeric" if numeric else "analytic",
