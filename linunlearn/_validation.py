@@ -219,6 +219,60 @@ def check_option(value, name, allowed):
     return value
 
 
+def available_memory():
+    """Bytes of memory a new allocation can have, or ``None`` when unknown.
+
+    ``MemAvailable`` of ``/proc/meminfo`` (Linux: free memory plus what the
+    kernel can reclaim), else the free physical pages (``os.sysconf``).
+    """
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+#: Allocations below this are not checked (reading the system's figure
+#: costs more than they do).
+_CHECKED_BYTES = 64 * 2 ** 20
+
+
+def check_memory(nbytes, what):
+    """Refuse, before it starts, work needing about ``nbytes`` more than is available.
+
+    ``what`` says what would be allocated, with the sizes (e.g.
+    ``"Scenario.sample: drawing X_r (10000 x 399984)"``); the error adds the
+    memory needed and the memory available, so that a user sees the limit
+    instead of numpy's "Unable to allocate" traceback (or, on a larger
+    machine, swapping).
+
+    Raises
+    ------
+    ValueError
+        If ``nbytes`` exceeds :func:`available_memory`.
+    """
+    if nbytes < _CHECKED_BYTES:
+        return
+    available = available_memory()
+    if available is not None and nbytes > available:
+        raise ValueError(f"{what} needs about {_size(nbytes)} of memory, "
+                         f"{_size(available)} available: use smaller sizes")
+
+
+def _size(nbytes):
+    """``nbytes`` in GiB, MiB or KiB, one decimal."""
+    for unit, power in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if nbytes >= 2 ** power or unit == "KiB":
+            return f"{nbytes / 2 ** power:.1f} {unit}"
+
+
+
 def as_generator(rng, name="rng"):
     """``numpy.random.default_rng(rng)``, with an error that names the parameter."""
     try:

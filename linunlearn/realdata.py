@@ -32,7 +32,7 @@ import numpy as np
 from . import masks
 from ._linalg import RowSpace
 from ._validation import (IllConditionedWarning, as_array, as_generator, check_int,
-                          check_option)
+                          check_memory, check_option)
 from .scenarios import Dataset
 
 __all__ = ["ClasswiseProblem", "digits_forgetting", "random_features",
@@ -102,6 +102,10 @@ def random_features(Z, n_features, *, kind="relu", rng=None, reference=None):
     if kind == "pixels":
         return Zs
     n_features = check_int(n_features, "n_features", minimum=1)
+    # W, then Z W + b, its ReLU and its scaling (one temporary each), and the
+    # copies its caller splits it into
+    check_memory(8 * n_features * (Z.shape[1] + 4 * Z.shape[0]),
+                 f"random_features: {Z.shape[0]} samples x n_features={n_features}")
     gen = as_generator(rng)
     p = Z.shape[1]
     W = gen.standard_normal((p, n_features)) / np.sqrt(p)

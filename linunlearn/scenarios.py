@@ -24,7 +24,7 @@ import numpy as np
 from . import masks
 from ._linalg import NORMAL_MIN_WORK, RowSpace, gram, gram_blocks
 from ._validation import (MAX_ABS, as_array, as_generator, as_mask, check_float,
-                          check_int, check_option, check_values)
+                          check_int, check_memory, check_option, check_values)
 
 __all__ = ["Dataset", "DatasetBatch", "Scenario", "row_spaces", "computed_once"]
 
@@ -292,6 +292,8 @@ class Dataset:
         # One read-only copy of the training data: X_r and X_f (y_r and y_f)
         # are views of X = [X_r; X_f] (y), which needs no copy of its own.
         n_r = self.X_r.shape[0]
+        n = n_r + self.X_f.shape[0]
+        check_memory(8 * n * d, f"Dataset: a copy of X_r and X_f ({n} x {d})")
         X, peaks = _stacked_copy((self.X_r, self.X_f), ("X_r", "X_f"))
         scale = np.maximum(*peaks)  # each column's own scale
         for name, part, peak in zip(("support_r", "support_f"), ("X_r", "X_f"), peaks):
@@ -729,6 +731,9 @@ class Scenario:
         only after the remaining one), ``None`` both.
         """
         out = {}
+        check_memory(self._draw_bytes(len(generators), (self.n_test,) * (
+            2 if part is None else 1)), f"drawing the held-out sets of {len(generators)} "
+                     f"trials ({self.n_test} x {self.d} each)")
         if part in (None, "r"):
             out["X_test_r"], out["y_test_r"] = self._draw_stack(
                 generators, self.n_test, self.support_r, self.w_r_star)
@@ -737,6 +742,16 @@ class Scenario:
                 generators, self.n_test, self.support_f, self.w_f_star)
         return out
 
+    def _draw_bytes(self, trials, rows):
+        """Peak bytes of drawing ``rows`` (sizes of sets) for ``trials`` trials.
+
+        Each set is drawn as Gaussian columns on its support and placed in a
+        zeroed array of ``d`` columns (:meth:`_draw_stack`); the largest
+        support's draws are alive at once with the arrays drawn so far.
+        """
+        support = max(self.d_r, self.d_f)
+        return 8 * trials * (sum(rows) * self.d + max(rows) * support)
+
     def sample(self, rng=None):
         """Draw a :class:`Dataset` (training sets and held-out test sets).
 
@@ -744,7 +759,18 @@ class Scenario:
         ----------
         rng : None, int or numpy.random.Generator
             Source of randomness (``numpy.random.default_rng(rng)``).
+
+        Raises
+        ------
+        ValueError
+            If the draw (and the data set's copy of it) needs more memory
+            than is available: checked before anything is drawn.
         """
+        rows = (self.n_r, self.n_f, self.n_test, self.n_test)
+        check_memory(self._draw_bytes(1, rows) + 8 * (self.n_r + self.n_f) * self.d,
+                     f"Scenario.sample: drawing X_r ({self.n_r} x {self.d}), X_f "
+                     f"({self.n_f} x {self.d}) and the held-out sets (2 x {self.n_test} "
+                     f"x {self.d}) and copying the training sets")
         return Dataset(**self.draw_arrays(rng), w_r_star=self.w_r_star,
                        w_f_star=self.w_f_star, sigma=self.sigma, scale=self.scale,
                        support_r=self.support_r, support_f=self.support_f)
@@ -765,6 +791,9 @@ class Scenario:
         generators = [np.random.default_rng(seed) for seed in seeds]
         if not generators:
             raise ValueError("seeds must hold at least one seed")
+        check_memory(self._draw_bytes(len(generators), (self.n_r, self.n_f)),
+                     f"Scenario.sample_batch: drawing {len(generators)} trials of X_r "
+                     f"({self.n_r} x {self.d}) and X_f ({self.n_f} x {self.d})")
         arrays = self._training_stack(generators)
         for value in arrays.values():  # a batch's arrays never change
             value.setflags(write=False)

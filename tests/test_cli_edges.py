@@ -136,3 +136,20 @@ def test_a_real_sigint_ends_with_130_and_no_traceback():
             proc.kill()
     assert proc.returncode == 130, err
     assert err == "linunlearn compare: interrupted\n", err
+
+
+# --------------------------------------------------------------------------
+# limits up front
+
+
+def test_huge_sizes_are_refused_with_the_memory_needed(capsys, monkeypatch):
+    from linunlearn import _validation
+    monkeypatch.setattr(_validation, "available_memory", lambda: 8 * 2 ** 30)
+    err = _exit_message(["solve", "--d-r", "200000", "--d-f", "200000", "--n-r", "10000",
+                         "--n-f", "5000"], capsys)
+    assert re.search(r"linunlearn solve: error: Scenario.sample: drawing X_r \(10000 x "
+                     r"399984\).* needs about [\d.]+ GiB of memory, 8\.0 GiB available", err)
+    err = _exit_message(["compare", "--dataset", "digits", "--n-features", "10000000"],
+                        capsys)
+    assert re.search(r"linunlearn compare: error: random_features: 1797 samples x "
+                     r"n_features=10000000 needs about [\d.]+ GiB", err), err

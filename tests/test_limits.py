@@ -136,3 +136,57 @@ def test_a_string_is_not_a_list_of_methods(base):
     with pytest.raises(TypeError, match="methods must be a sequence of method names, "
                                         "got int"):
         lu.solve_all(base, 3)
+
+
+# --------------------------------------------------------------------------
+# memory: estimated before any large allocation, refused with the sizes
+
+
+@pytest.fixture
+def eight_gib(monkeypatch):
+    """The memory available, as the checks read it: 8 GiB, whatever the machine."""
+    from linunlearn import _validation
+    monkeypatch.setattr(_validation, "available_memory", lambda: 8 * 2 ** 30)
+
+
+def test_available_memory_is_read_from_the_system():
+    from linunlearn._validation import available_memory
+    available = available_memory()
+    assert available is None or available > 2 ** 20
+
+
+def test_a_huge_draw_is_refused_before_it_allocates(eight_gib):
+    # before: numpy's "Unable to allocate 29.8 GiB" traceback (and a larger
+    # machine would have tried)
+    scenario = lu.Scenario.overlapping(200000, 200000, 16, 10000, 5000)
+    with pytest.raises(ValueError, match=r"Scenario.sample: drawing X_r \(10000 x "
+                                         r"399984\), X_f \(5000 x 399984\) and the "
+                                         r"held-out sets .* needs about [\d.]+ GiB of "
+                                         r"memory, 8\.0 GiB available"):
+        scenario.sample(rng=0)
+    seeds = np.random.SeedSequence(0).spawn(100)
+    with pytest.raises(ValueError, match=r"Scenario.sample_batch: drawing 100 trials "
+                                         r"of X_r \(1000 x 40000\) and X_f \(1000 x "
+                                         r"40000\) needs about [\d.]+ GiB"):
+        lu.Scenario.distinct(20000, 20000, 1000, 1000).sample_batch(seeds)
+    # what fits is drawn as before
+    assert lu.Scenario.distinct(20, 20, 10, 10).sample_batch(seeds[:3]).n_trials == 3
+
+
+def test_a_copy_of_user_data_that_cannot_fit_is_refused(monkeypatch):
+    from linunlearn import _validation
+    monkeypatch.setattr(_validation, "available_memory", lambda: 1000)
+    monkeypatch.setattr(_validation, "_CHECKED_BYTES", 0)  # checked however small
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"Dataset: a copy of X_r and X_f \(20 x 10\) "
+                                         r"needs about 1\.6 KiB of memory, 1\.0 KiB available"):
+        lu.Dataset(rng.standard_normal((12, 10)), np.ones(12),
+                   rng.standard_normal((8, 10)), np.ones(8))
+
+
+def test_huge_random_features_are_refused(eight_gib):
+    from linunlearn.realdata import digits_forgetting
+    with pytest.raises(ValueError, match=r"random_features: 1797 samples x n_features="
+                                         r"10000000 needs about [\d.]+ GiB of memory, "
+                                         r"8\.0 GiB available"):
+        digits_forgetting(3, n_features=10_000_000)
