@@ -410,7 +410,7 @@ def _pretrained(data):
     return w if data.n_outputs is None else w.T
 
 
-def _run_one(data, specs, rng, *, warm_up=False, attack_rng=None):
+def _run_one(data, specs, rng, *, warm_up=False, attack_rng=None, bar=None):
     """Metrics, time and stop reason of every method on one data set.
 
     ``warm_up``: call each method once, untimed, before the timed call (on a
@@ -420,6 +420,7 @@ def _run_one(data, specs, rng, *, warm_up=False, attack_rng=None):
     ``attack_rng`` draws LiRA's shadow subsets (its own stream, so that the
     methods' random numbers do not change). Attacks, gaps and relearning are
     computed outside the timed call, on one BLAS thread (:func:`_one_thread`).
+    ``bar``: a :class:`~linunlearn.progress.Progress` told of each method done.
     """
     w_g = solve(data, "golden").w
     golden = evaluate(data, w_g)
@@ -450,6 +451,8 @@ def _run_one(data, specs, rng, *, warm_up=False, attack_rng=None):
         reason = sol.info.get("stop_reason") or (
             sol.run.stop_reason if sol.run is not None else "closed_form")
         rows[label] = (metrics, reason)
+        if bar is not None:
+            bar.update(label)
     return rows
 
 
@@ -483,7 +486,8 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
     confidence : float in (0, 1)
         Level of the Student-t intervals (clipped to each metric's range).
     progress : bool
-        Show a progress bar on a terminal.
+        Show a progress bar on a terminal (per trial; per method on user
+        data).
 
     Returns
     -------
@@ -517,9 +521,11 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
         raise ValueError(f"confidence must be < 1, got {confidence}")
     seed = check_int(seed, "seed", minimum=0)
     if data is not None:
-        rows = _run_one(data, specs, np.random.default_rng(seed), warm_up=True,
-                        attack_rng=np.random.default_rng(
-                            seed_sequence(seed, "compare", "data", "attacks")))
+        with Progress(len(specs), "compare", enabled=progress) as bar:
+            rows = _run_one(data, specs, np.random.default_rng(seed), warm_up=True,
+                            attack_rng=np.random.default_rng(
+                                seed_sequence(seed, "compare", "data", "attacks")),
+                            bar=bar)
         cells = {"data": {label: {c: _cell([v], c, confidence) for c, v in m.items()}
                           for label, (m, _) in rows.items()}}
         reasons = {"data": {label: Counter([r]) for label, (_, r) in rows.items()}}

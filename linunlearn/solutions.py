@@ -487,7 +487,7 @@ def _closed_form(data, method, mask=None, semantics="reset", fitted=False):
     if semantics == "reset":
         return rows_r.fit(data.y_r, mask * w_o, fitted=fitted)
     masked = RowSpace(data.X_r * mask[..., None, :],
-                      name="X_r restricted to the weights the mask updates")
+                      name=f"{method}: X_r restricted to the weights the mask updates")
     return w_o + masked.pinv(data.y_r - mv(data.X_r, w_o)), None
 
 

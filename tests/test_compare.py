@@ -297,3 +297,21 @@ def test_user_data_without_held_out_forgetting_rows_has_no_attack_columns():
     res = compare(data=plain, methods=["finetune", "golden"])
     assert "mia_auc" not in res.columns and "mia_efficacy_gap" in res.columns
     assert "relearn_steps" in res.columns
+
+
+def test_one_data_set_shows_progress_per_method(monkeypatch):
+    # before: a bar only over the regimes' trials; on --data or --dataset
+    # (one data set, 20 s for the digits) nothing moved
+    from linunlearn import compare as module
+    seen = []
+
+    class Recorder(module.Progress):
+        def update(self, text=None, steps=1):
+            seen.append((self.label, self.total, text))
+            super().update(text, steps)
+
+    monkeypatch.setattr(module, "Progress", Recorder)
+    data = lu.Scenario.distinct(8, 6, 3, 2).sample(rng=0)
+    module.compare(data=data, methods=["finetune", "golden", "rbm"], progress=True)
+    assert seen == [("compare", 3, "finetune"), ("compare", 3, "golden"),
+                    ("compare", 3, "rbm")]

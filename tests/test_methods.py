@@ -2,6 +2,7 @@
 
 import inspect
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -723,3 +724,41 @@ def test_ce_ft_from_a_given_model_is_the_closest_point_to_it(overlap, start):
     expected = start + np.linalg.pinv(Z) @ (t - Z @ start)
     assert_allclose(lu.solve(overlap, "ce_ft", alpha=0.5, init=start).w, expected,
                     atol=ATOL)
+
+
+def test_an_ill_conditioned_masked_system_warns_with_the_methods_name():
+    # SalUn's default mask (half the features) on ReLU features of the digits,
+    # twice as many as rows: a square masked system, condition number 3.8e4
+    # (the old defaults, 1000 x 1000, read a remaining test loss of 99.5
+    # without a word)
+    from linunlearn.realdata import digits_forgetting
+    data = digits_forgetting(3, n_train=100, n_features=200, rng=0).dataset()
+    with pytest.warns(lu.IllConditionedWarning,
+                      match=r"^salun: the least-squares system it solves \(100 rows x "
+                            r"100 weights the mask updates\) is ill-conditioned "
+                            r"\(condition number \S+ > 1e\+04\).*further from the "
+                            r"number of rows"):
+        lu.solve(data, "salun", rng=0)
+    # away from square (condition number 4e2): no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lu.solve(data, "salun", rng=0, ratio=0.75)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 4))
+    # the core masked models name themselves too
+    X_r = np.vstack([X[:3, :4], X[:1, :4]])  # a duplicated row: rank deficient
+    data = lu.Dataset(np.hstack([X_r, np.zeros((4, 2))]), np.ones(4),
+                      rng.standard_normal((2, 6)), np.ones(2))
+    with pytest.warns(lu.IllConditionedWarning) as caught:  # [X_r; X_f], X_r, fbm's
+        lu.solve(data, "fbm", semantics="freeze")
+    assert any(str(w.message).startswith("fbm: X_r restricted to the weights the mask "
+                                         "updates is rank deficient") for w in caught)
+
+
+def test_the_digits_defaults_keep_saluns_system_away_from_square():
+    import inspect
+    from linunlearn.realdata import digits_forgetting
+    defaults = inspect.signature(digits_forgetting).parameters
+    n_train, d = defaults["n_train"].default, defaults["n_features"].default
+    # SalUn's default mask updates half the features for all n_train rows
+    assert abs(d / 2 - n_train) >= 0.25 * n_train, (n_train, d)

@@ -7,6 +7,8 @@ MAX_WEIGHT          the largest weight of one loss term
 start_model         ``init``, or the pretrained model of the chosen route
 stacked             one least-squares problem from weighted loss terms
 quadratic           gradient descent on it (k-step closed form, limit, or a run)
+check_conditioning  warn, naming the method, when its least-squares system is
+                    ill-conditioned
 grad, grad_scale    the gradient of a mean squared loss, and its scale at zero
 vanishes            whether a gradient is below ``VANISHING_RTOL`` of its scale
 vanishing           return the start with stop reason ``"vanishing_gradient"``, or raise
@@ -18,7 +20,8 @@ import numpy as np
 
 from ..metrics import squared_loss  # noqa: F401  (re-exported for the methods)
 from ..simulate import GDRun, gradient_descent, gradient_descent_steps, smoothness
-from .._validation import check_float, check_int
+from .._linalg import RCOND_MIN
+from .._validation import IllConditionedWarning, check_float, check_int, warn
 
 #: A gradient vanishes when its norm is below this fraction of its scale, the
 #: norm of the same gradient at ``w = 0`` (for SalUn's saliencies, which may
@@ -120,8 +123,33 @@ def stacked(terms, *, batched=False):
     return Z, t
 
 
+#: A method's least-squares system is ill-conditioned above this condition
+#: number: the threshold at which the closed forms leave the Cholesky route
+#: (``1 / sqrt(linunlearn._linalg.RCOND_MIN)``, see there).
+COND_MAX = 1.0 / np.sqrt(RCOND_MIN)
+
+
+def check_conditioning(method, s, shape, masked):
+    """Warn, naming ``method``, when singular values ``s`` of its system are ill-conditioned."""
+    if len(s) == 0 or not s[0] > 0:
+        return
+    live = s[s > s[0] * max(shape) * np.finfo(float).eps]
+    cond = live[0] / live[-1]
+    rank_deficient = len(live) < min(shape)
+    if cond > COND_MAX or rank_deficient:
+        what = (f"rank deficient (rank {len(live)} < {min(shape)})" if rank_deficient
+                else f"ill-conditioned (condition number {cond:.2g} > {COND_MAX:.0e})")
+        warn(f"{method}: the least-squares system it solves ({shape[0]} rows x "
+             f"{shape[1]} weights{' the mask updates' if masked else ''}) is {what}: "
+             f"the answer is the pseudo-inverse's, but its weights may be large and "
+             f"its test losses high"
+             + ("; a mask whose size is further from the number of rows avoids a "
+                "square system" if masked and not rank_deficient else ""),
+             IllConditionedWarning)
+
+
 def quadratic(data, Z, t, w0, *, steps, lr, mask=None, numeric=False,
-               gtol=1e-12, max_steps=200_000):
+              gtol=1e-12, max_steps=200_000, method="the method"):
     """Gradient descent on ``(1/N) ||Z w - t||^2`` from ``w0``, only ``mask`` moving.
 
     Analytic: the k-step iterate of :func:`gradient_descent_steps`, or for
@@ -147,7 +175,9 @@ def quadratic(data, Z, t, w0, *, steps, lr, mask=None, numeric=False,
     if steps is None:
         w = w0.copy()
         if m.any():
-            w[m] += np.linalg.lstsq(Z[:, m], t - Z @ w0, rcond=None)[0]
+            delta, _, _, singular = np.linalg.lstsq(Z[:, m], t - Z @ w0, rcond=None)
+            check_conditioning(method, singular, Z[:, m].shape, mask is not None)
+            w[m] += delta
         return w, None, "closed_form", lr
     target = t - Z[:, ~m] @ w0[~m]
     w = gradient_descent_steps(Z * m, target, w0, steps, lr=lr)

@@ -158,7 +158,8 @@ def _salun(data, *, numeric, saliency="random_label", ratio=0.5,
     mask = masks.select(scores, ratio=ratio)  # never a zero score
     Z, t = stacked([(1.0, data.X_f, y_rand), (retain_weight, data.X_r, data.y_r)])
     w, run, reason, lr = quadratic(data, Z, t, w0, steps=steps, lr=lr, mask=mask,
-                                    numeric=numeric, gtol=gtol, max_steps=max_steps)
+                                    numeric=numeric, gtol=gtol, max_steps=max_steps,
+                                    method="salun")
     out = result(w, run, reason, saliency=saliency, ratio=ratio, lr=lr,
                   random_labels=y_rand)
     out.update(mask=mask, semantics="freeze")
@@ -274,7 +275,7 @@ def _deepclean(data, *, numeric, threshold=None, ratio=None, eps=1e-8,
     w0 = np.where(mask.reshape(mask.shape + (1,) * (w_o.ndim - 1)), 0.0, w_o)
     w, run, reason, lr = quadratic(data, data.X_r, data.y_r, w0, steps=steps,
                                     lr=lr, mask=mask, numeric=numeric, gtol=gtol,
-                                    max_steps=max_steps)
+                                    max_steps=max_steps, method="deepclean")
     out = result(w, run, reason, threshold=threshold, ratio=ratio, lr=lr,
                   n_selected=int(mask.sum()), scores=scores)
     out.update(mask=mask, semantics="freeze")

@@ -65,7 +65,8 @@ def _regularised(data, variant, numeric, alpha, steps, lr, gtol, max_steps,
     Z, t = stacked(objective_terms(variant, data.X_r, data.y_r, data.X_f, data.y_f,
                                    alpha, f_target))
     w, run, reason, lr = quadratic(data, Z, t, w_o, steps=steps, lr=lr,
-                                   numeric=numeric, gtol=gtol, max_steps=max_steps)
+                                   numeric=numeric, gtol=gtol, max_steps=max_steps,
+                                   method=f"{variant}_ft")
     return result(w, run, reason, lr=lr, steps=steps, **info)
 
 
