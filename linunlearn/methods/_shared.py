@@ -130,22 +130,25 @@ COND_MAX = 1.0 / np.sqrt(RCOND_MIN)
 
 
 def check_conditioning(method, s, shape, masked):
-    """Warn, naming ``method``, when singular values ``s`` of its system are ill-conditioned."""
+    """Warn, naming ``method``, when the singular values ``s`` of its system are ill-conditioned.
+
+    Over the non-zero singular values (numpy's rank cut-off): a rank-deficient
+    system is routine here (a mask leaves some rows without a feature they
+    use), its pseudo-inverse answer well defined; tiny non-zero singular
+    values are what make the weights large.
+    """
     if len(s) == 0 or not s[0] > 0:
         return
     live = s[s > s[0] * max(shape) * np.finfo(float).eps]
     cond = live[0] / live[-1]
-    rank_deficient = len(live) < min(shape)
-    if cond > COND_MAX or rank_deficient:
-        what = (f"rank deficient (rank {len(live)} < {min(shape)})" if rank_deficient
-                else f"ill-conditioned (condition number {cond:.2g} > {COND_MAX:.0e})")
+    if cond > COND_MAX:
         warn(f"{method}: the least-squares system it solves ({shape[0]} rows x "
-             f"{shape[1]} weights{' the mask updates' if masked else ''}) is {what}: "
-             f"the answer is the pseudo-inverse's, but its weights may be large and "
-             f"its test losses high"
+             f"{shape[1]} weights{' the mask updates' if masked else ''}) is "
+             f"ill-conditioned (condition number {cond:.2g} > {COND_MAX:.0e}): the "
+             f"answer is the pseudo-inverse's, but its weights may be large and its "
+             f"test losses high"
              + ("; a mask whose size is further from the number of rows avoids a "
-                "square system" if masked and not rank_deficient else ""),
-             IllConditionedWarning)
+                "square system" if masked else ""), IllConditionedWarning)
 
 
 def quadratic(data, Z, t, w0, *, steps, lr, mask=None, numeric=False,
