@@ -1,4 +1,4 @@
-"""Every speed goal of issue 11 in one run: Monte Carlo, analytic, figures, test suite.
+"""Every speed goal in one run: Monte Carlo, analytic, figures, test suite.
 
 Prints the machine's load (``uptime``) before and after, then each measured
 ratio or time with its goal and whether it is met:

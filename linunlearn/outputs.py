@@ -90,6 +90,7 @@ def check_folder(path, option="path"):
     True
     >>> with open(os.path.join(folder, "notes.md"), "w"):
     ...     pass
+    ...
     >>> check_folder(os.path.join(folder, "notes.md"), "--out")
     Traceback (most recent call last):
     ...
@@ -123,6 +124,7 @@ def write_bytes(path, data):
     >>> write_bytes(path, b"abc")
     >>> with open(path, "rb") as fh:
     ...     fh.read()
+    ...
     b'abc'
     """
     path = os.fspath(path)
@@ -157,6 +159,7 @@ def write_json(path, obj):
     >>> write_json(path, {"a": 1})
     >>> with open(path) as fh:
     ...     json.load(fh)
+    ...
     {'a': 1}
     """
     write_text(path, json.dumps(obj, indent=2) + "\n")

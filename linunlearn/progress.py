@@ -30,6 +30,7 @@ class Progress:
     >>> with Progress(3, "demo", enabled=False) as bar:
     ...     for step in range(3):
     ...         bar.update(f"step {step}")
+    ...
     >>> bar.done
     3
     >>> callback = Progress(None, "figure", enabled=False)

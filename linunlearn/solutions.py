@@ -279,6 +279,7 @@ def register_method(name, solver=None, *, numeric_only=(), fits="remaining",
     ... def shrunk_golden(data, *, numeric, factor=0.5):
     ...     '''Golden, shrunk by ``factor``.'''
     ...     return {"w": factor * lu.solve(data, "golden", numeric=numeric).w}
+    ...
     >>> data = lu.Scenario.overlapping(8, 6, 2, 3, 2).sample(rng=0)
     >>> sol = lu.solve(data, "shrunk_golden", factor=1.0)
     >>> bool(np.allclose(sol.w, lu.solve(data, "golden").w)), sol.interpolates

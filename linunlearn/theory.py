@@ -658,6 +658,7 @@ def expected_golden_unlearning_loss_for(scenario):
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     value = expected_golden_unlearning_loss_for(stretched)
+    ...
     >>> value, caught[0].category.__name__
     (0.375, 'LinunlearnWarning')
     """

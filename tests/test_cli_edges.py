@@ -90,6 +90,7 @@ def test_help_documents_exit_codes_seed_and_workers(capsys):
             main([command, "--help"])
         text = " ".join(capsys.readouterr().out.split())
         assert re.search(r"--seed SEED [a-z]", text), command  # a help text follows
+        assert "%%" not in text and "40% overlap" in text if command == "solve" else True
         if command == "verify":
             assert re.search(r"--workers WORKERS [a-z]", text)
 

@@ -71,3 +71,44 @@ def test_docs_point_only_at_files_in_the_repository():
         assert paths, name
         for path in paths - shown:
             assert os.path.exists(os.path.join(root, path)), (name, path)
+
+
+def unclosed_repl_blocks(text):
+    """``(line, text)`` of each `>>>` statement that opens a block without closing it.
+
+    Typed into Python's REPL, a compound statement (``def``, ``with``, ``for``,
+    a decorated function...) is ended by an empty continuation line, ``...``;
+    without it the next ``>>>`` line is a syntax error there (doctest does
+    not mind, so only this check catches it).
+    """
+    import re
+    lines, bad, i = text.splitlines(), [], 0
+    while i < len(lines):
+        start = re.match(r"^(\s*)>>> ", lines[i])
+        if not start:
+            i += 1
+            continue
+        indent, j = start.group(1), i + 1
+        while j < len(lines) and re.match(rf"^{re.escape(indent)}\.\.\.( |$)", lines[j]):
+            j += 1
+        group = [re.sub(r"^\s*(>>>|\.\.\.) ?", "", line) for line in lines[i:j]]
+        opens = any(line.split("#", 1)[0].rstrip().endswith(":") for line in group)
+        if opens and lines[j - 1].strip() != "...":
+            bad.append((i + 1, lines[i].strip()))
+        i = j
+    return bad
+
+
+def test_repl_examples_close_their_blocks():
+    """README, docs and the docstrings (the API reference) can be typed into the REPL."""
+    import pathlib
+    root = pathlib.Path(DOCS).parent
+    assert unclosed_repl_blocks(">>> def f():\n...     return 1\n>>> f()\n1\n") == [
+        (1, ">>> def f():")]  # the check fails where it should
+    assert unclosed_repl_blocks(">>> def f():\n...     return 1\n...\n>>> f()\n") == []
+    files = [root / "README.md", *sorted(pathlib.Path(DOCS).rglob("*.md")),
+             *sorted(pathlib.Path(DOCS).rglob("*.rst")),
+             *sorted((root / "linunlearn").rglob("*.py"))]
+    bad = [f"{path.relative_to(root)}:{line}: {text}" for path in files
+           for line, text in unclosed_repl_blocks(path.read_text())]
+    assert bad == [], "\n".join(bad)

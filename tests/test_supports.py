@@ -18,8 +18,8 @@ def _rescaled(scenario, low, high, rng=0):
 
 
 def test_columns_of_any_scale_are_found():
-    # features in different units: std 1e-6 beside std 1e6 (the case had
-    # 1e-3 beside 1e3 and lost six of thirty used features)
+    # features in different units: std 1e-6 beside std 1e6 (1e-3 beside 1e3
+    # lost six of thirty used features under the old rule)
     scenario = lu.Scenario.distinct(d_r=30, d_f=20, n_r=20, n_f=10)
     for low, high in ((1e-3, 1e3), (1e-6, 1e6)):
         data, truth = _rescaled(scenario, low, high)

@@ -213,11 +213,13 @@ def register_figure(name, description, *, compute, draw, unavailable=None):
     >>> from linunlearn import figures
     >>> def compute(seed, *, quick=False, progress=None):
     ...     return [seed, seed + 1.0]
+    ...
     >>> def draw(data):
     ...     from matplotlib.figure import Figure
     ...     fig = Figure(figsize=(2, 2))
     ...     fig.subplots().plot(data)
     ...     return fig
+    ...
     >>> spec = figures.register_figure("two_points", "a line through two points",
     ...                                compute=compute, draw=draw)
     >>> list(figures.FIGURES)[-1], spec.compute(3, quick=True, progress=None)

@@ -40,6 +40,7 @@ Examples
 >>> from linunlearn.figures.data import compute_geometry
 >>> with style_context():
 ...     fig = draw_geometry(compute_geometry())
+...
 >>> len(fig.axes), fig.axes[0].name
 (1, '3d')
 """
