@@ -400,20 +400,37 @@ class RowSpace:
                             for B in self.blocks)
         return True
 
-    def _up(self, v, power=1, name="the weights"):
-        """``v * 2^(power * exponent)``: a rescaled problem's result in the data's units."""
-        if self.exponent is None:
+    def _up(self, v, power=1, shift=None, name="the weights"):
+        """``v * 2^(power * exponent - shift)``: a rescaled problem's result in the data's units.
+
+        ``shift``: the exponent a right-hand side was rescaled by
+        (:meth:`_rhs`), per problem.
+        """
+        if self.exponent is None and shift is None:
             return v
+        total = (0 if self.exponent is None else power * self.exponent) - (
+            0 if shift is None else shift)
         with np.errstate(over="ignore"):
-            out = np.ldexp(v, power * self.exponent[..., None])
+            out = np.ldexp(v, np.asarray(total)[..., None])
         if not np.all(np.isfinite(out)):
-            size = float(np.ldexp(1.0, -int(np.max(self.exponent))))
+            size = float(np.max(np.abs(self.X))) if self.exponent is None else float(
+                np.ldexp(1.0, -int(np.max(self.exponent))))
             raise ValueError(
                 f"{self.name}: {name} overflow the floating-point range: its entries "
                 f"(largest about {size:.3g}) are too small for labels of this size; "
                 f"rescale {self.name} (the weights scale as the labels divided by "
                 f"the features)")
         return out
+
+    @staticmethod
+    def _rhs(r):
+        """``r`` rescaled by a power of two when far from unit size (denormal labels, say).
+
+        Returns ``(r * 2^shift, shift)``, or ``(r, None)``: solves then keep
+        every bit of ``r``, and :meth:`_up` undoes the shift exactly.
+        """
+        shift = rescaling_exponents((r[..., None],))
+        return (r, None) if shift is None else (np.ldexp(r, shift[..., None]), shift)
 
     def _warn(self, name, rank, d):
         why = ("it has no nonzero column" if rank == 0 else
@@ -474,7 +491,8 @@ class RowSpace:
 
     def dual(self, r):
         """Return ``(X X^T)^+ r`` for ``r`` of shape (..., n)."""
-        return self._up(self._dual(r), 2, "(X X^T)^+ r")
+        r, shift = self._rhs(r)
+        return self._up(self._dual(r), 2, shift, "(X X^T)^+ r")
 
     def _apply(self, w):
         if len(self.blocks) == 1:
@@ -506,7 +524,8 @@ class RowSpace:
 
     def pinv(self, r):
         """Return ``X^+ r`` (shape (..., d)) for ``r`` of shape (..., n)."""
-        return self._up(self._pinv(r))
+        r, shift = self._rhs(r)
+        return self._up(self._pinv(r), 1, shift)
 
     def project(self, w):
         """Return ``P w = X^+ X w``, the projection on the row space."""
@@ -533,11 +552,15 @@ class RowSpace:
         if w0 is None:
             if not fitted:
                 return self.pinv(y), None
-            a = self._dual(y)  # of the rescaled problem: G a is the same
-            return self._up(self._apply_t(a)), mv(self._G, a)
+            r, shift = self._rhs(y)
+            a = self._dual(r)  # of the rescaled problem: G a is the same
+            return (self._up(self._apply_t(a), 1, shift),
+                    self._up(mv(self._G, a), 0, shift))
         Xw0 = self.apply(w0) if Xw0 is None else Xw0
         r = y - Xw0
         if not fitted:
             return w0 + self.pinv(r), None
+        r, shift = self._rhs(r)
         a = self._dual(r)
-        return w0 + self._up(self._apply_t(a)), Xw0 + mv(self._G, a)
+        return (w0 + self._up(self._apply_t(a), 1, shift),
+                Xw0 + self._up(mv(self._G, a), 0, shift))

@@ -57,7 +57,7 @@ import numpy as np
 
 from . import masks
 from ._linalg import RowSpace, mv, norm
-from ._validation import as_mask, check_option
+from ._validation import MAX_ABS, as_mask, check_option
 from .scenarios import Dataset, computed_once
 from .progress import Progress
 from .simulate import GDRun, gradient_descent, smoothness, steps_to_converge
@@ -781,6 +781,18 @@ def _interpolates(X, y, w, fitted=None):
     return bool(residual <= INTERPOLATION_RTOL * max(norm(np.ravel(y)), 1e-300))
 
 
+def _check_weights(data, method, w):
+    """Refuse weights that losses and metrics could not use (beyond ``MAX_ABS``)."""
+    largest = float(np.max(np.abs(w))) if np.size(w) else 0.0
+    if not largest <= MAX_ABS:  # also NaN
+        raise ValueError(
+            f"{method}: its weights reach {largest:.3g}, beyond {MAX_ABS:g} (the limit "
+            f"of what losses square): the features X_r, X_f (largest entry "
+            f"{float(np.max(np.abs(data.X))):.3g}) are too small for the labels y_r, "
+            f"y_f (largest {float(np.max(np.abs(data.y))):.3g}); rescale them (the "
+            f"weights scale as the labels divided by the features)")
+
+
 def _check_data(data):
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a linunlearn.Dataset (e.g. from "
@@ -868,6 +880,7 @@ def solve(data, method, *, numeric=False, **options):
                          f"{method!r} (numeric={numeric}); allowed: "
                          f"{', '.join(sorted(allowed)) or 'none'}")
     fields = spec.solver(data, numeric=numeric, **options)
+    _check_weights(data, method, fields["w"])
     if numeric and "stages" not in fields and fields.get("run") is not None:
         fields["stages"] = (Stage(method, "training", fields["run"]),)
     X, y = ((data.X_r, data.X_f), data.y) if spec.fits == "all" else (data.X_r, data.y_r)
