@@ -46,8 +46,7 @@ unregister_figure        remove a declared figure
 render                   draw a figure from its data, in the style
 save                     write a drawn figure as PDF and PNG
 write_figures            compute, draw and write figures
-check_out_dir            an output folder, checked before any figure is
-                         computed
+check_out_dir            check an output folder before the work
 WriteResult              what :func:`write_figures` wrote and skipped
 MANIFEST                 the manifest's file name in an output folder
 read_manifest            the figure names a manifest lists
