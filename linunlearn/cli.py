@@ -506,9 +506,9 @@ def build_parser():
     p.add_argument("--n-train", type=int, metavar="N",
                    help="with --dataset: training samples (default 1000)")
     p.add_argument("--n-features", type=int, metavar="D",
-                   help="with --dataset: random features (default 3000, three "
-                        "times the training samples: SalUn's masked system, half the "
-                        "features, stays far from square)")
+                   help="with --dataset: random features (default 4000, four "
+                        "times the training samples: the masked systems of SalUn, "
+                        "half the features, and DeepClean stay far from square)")
     p.add_argument("--trials", type=int,
                    help="Monte Carlo draws per regime (default 20)")
     _seed_argument(p)

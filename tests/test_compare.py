@@ -128,10 +128,10 @@ def test_user_data_gives_one_run_without_intervals():
 
 
 def test_every_default_method_on_multi_output_real_data():
-    # Class-wise forgetting of digit 3 with one-hot targets (10 outputs); three
+    # Class-wise forgetting of digit 3 with one-hot targets (10 outputs); four
     # features per training sample, as the defaults (at two, SalUn's masked
     # system is square and warns that it is ill-conditioned).
-    data = realdata.digits_forgetting(3, n_train=300, n_features=900, rng=1).dataset()
+    data = realdata.digits_forgetting(3, n_train=200, n_features=800, rng=1).dataset()
     res = compare(data=data)
     assert res.methods == tuple(label for label, _, _ in default_methods())
     assert "k=10 outputs" in res.descriptions["data"]
