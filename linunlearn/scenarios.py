@@ -219,6 +219,13 @@ class Dataset:
         Held-out samples of each distribution, for empirical test losses and
         the membership-inference attack.
 
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the array: a shape that disagrees, a dtype that is not real
+        numbers (it is named), NaN, inf or entries above 1e150, or a copy
+        that needs more memory than is available (both sizes are named).
+
     Examples
     --------
     >>> import numpy as np

@@ -821,7 +821,8 @@ def solve(data, method, *, numeric=False, **options):
         ``"gradient"``), ``tol`` or ``ratio`` (see
         :func:`linunlearn.masks.select`). Numeric route of the core methods:
         ``lr``, ``max_steps``, ``gtol``, ``batch_size``, ``rng`` (see
-        :func:`linunlearn.simulate.gradient_descent`).
+        :func:`linunlearn.simulate.gradient_descent`) and ``progress`` (a
+        progress bar per stage, on a terminal).
 
     Returns
     -------
@@ -832,8 +833,9 @@ def solve(data, method, *, numeric=False, **options):
     TypeError
         ``data`` not a :class:`~linunlearn.Dataset`, ``numeric`` not a bool.
     ValueError
-        Unknown method or option, a mask of the wrong length, or a step size
-        that makes gradient descent diverge.
+        Unknown method or option, a mask of the wrong length, a step size
+        that makes gradient descent diverge, or weights beyond the inputs'
+        limit (features far smaller than the labels: both sizes are named).
 
     Warns
     -----
@@ -841,7 +843,10 @@ def solve(data, method, *, numeric=False, **options):
         A rank-deficient or ill-conditioned least-squares problem (the
         pseudo-inverse answer is returned).
     NotConvergedWarning
-        ``numeric=True`` and a gradient-descent stage used up ``max_steps``.
+        ``numeric=True`` and a gradient-descent stage used up ``max_steps``
+        (the warning names the method and the stage; every stage is in
+        :attr:`Solution.stages`, and :attr:`Solution.converged` is true only
+        when every stage converged).
 
     Notes
     -----
