@@ -53,6 +53,27 @@ def _import_argument(parser):
                              "(repeatable; see docs/extending.md)")
 
 
+def _parallel_arguments(parser):
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="worker processes (default: every processor this machine "
+                             "gives the run); the numbers do not depend on it")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask cluster instead: local:N starts one of N "
+                             "workers here, any other value is a scheduler's address "
+                             "(tcp://host:8786); needs pip install \"linunlearn[dask]\"")
+
+
+def _workers(args, jobs=None):
+    """The worker processes of ``--workers`` (default: the processors), with a note if capped."""
+    from .parallel import processors, useful_workers
+    if args.workers is None:
+        return processors()
+    n, note = useful_workers(args.workers, jobs)
+    if note:
+        print(f"linunlearn {args.command}: {note}", file=sys.stderr)
+    return n
+
+
 def _seed(text):
     """argparse type of ``--seed``: an integer >= 0."""
     try:
@@ -186,11 +207,23 @@ def _cmd_verify(args):
         raise ValueError("--family runs a whole family: it cannot be combined with "
                          "--claims or --regimes")
     methods = dict(_user_method(spec) for spec in args.method or ())
-    report = verifier.verify(claims=args.claims, regimes=args.regimes, family=args.family,
-                             methods=methods or None,
-                             precision=0.05 if args.precision is None else args.precision,
-                             seed=args.seed, workers=args.workers, trials=args.trials,
-                             disparity_map=not args.no_map, progress=not args.quiet)
+    try:
+        report = verifier.verify(
+            claims=args.claims, regimes=args.regimes, family=args.family,
+            methods=methods or None,
+            precision=0.05 if args.precision is None else args.precision, seed=args.seed,
+            workers=_workers(args), scheduler=args.scheduler, trials=args.trials,
+            disparity_map=not args.no_map, progress=not args.quiet)
+    except verifier.Interrupted as stop:  # keep what was done: on disk, or on screen
+        if args.json:
+            outputs.write_json(args.json, stop.report.to_dict())
+            where = f"partial evidence written to {args.json}"
+        else:
+            if stop.report.results:
+                print(verifier.format_report(stop.report))
+            where = "the finished pairs are above"
+        print(f"linunlearn verify: {stop}; {where}", file=sys.stderr)
+        return 130
     print(verifier.format_report(report))
     if args.json:
         outputs.write_json(args.json, report.to_dict())
@@ -342,7 +375,7 @@ def build_parser():
     p.add_argument("--no-map", action="store_true",
                    help="skip the C5 disparity map over the regime grid")
     p.add_argument("--seed", type=_seed, default=0)
-    p.add_argument("--workers", type=int, default=1)
+    _parallel_arguments(p)
     p.add_argument("--json", metavar="PATH", help="write the full evidence here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _import_argument(p)

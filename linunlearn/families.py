@@ -289,11 +289,12 @@ def golden_ul_noise_term(d_r, d_lap, n_r, sigma):
     sigma = check_float(sigma, "sigma", minimum=0.0)
     if d_lap > d_r:
         raise ValueError(f"d_lap must be <= d_r = {d_r}, got {d_lap}")
-    from . import theory
+    from . import expectations
     d_f = max(d_lap, 1)
     zero = np.zeros(d_r + d_f - d_lap)  # the noise part does not depend on the teacher
-    return (theory.expected_golden_unlearning_loss(d_r, d_f, d_lap, n_r, zero, sigma=sigma)
-            - theory.expected_golden_unlearning_loss(d_r, d_f, d_lap, n_r, zero))
+    expected = expectations.expected_golden_unlearning_loss
+    return (expected(d_r, d_f, d_lap, n_r, zero, sigma=sigma)
+            - expected(d_r, d_f, d_lap, n_r, zero))
 
 
 def power_law_scale(d, alpha, *, used=None):

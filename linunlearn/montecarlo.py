@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
+import scipy.special
 
 from ._linalg import one_blas_thread
 from ._validation import check_float, check_int, warn
@@ -146,7 +146,7 @@ def t_quantile(n_trials, confidence=CONFIDENCE):
     >>> bool(ci.high == ci.estimate + t * ci.std_error)
     True
     """
-    return float(scipy.stats.t.ppf(0.5 + confidence / 2, n_trials - 1))
+    return float(scipy.special.stdtrit(n_trials - 1, 0.5 + confidence / 2))
 
 
 def seed_sequence(seed, *labels):
@@ -224,7 +224,7 @@ def trials_for_precision(pilot, precision, *, scale=None, confidence=CONFIDENCE,
     sd = float(np.std(pilot, ddof=1))
     if sd == 0 or scale == 0:
         return minimum
-    z = scipy.stats.norm.ppf(0.5 + confidence / 2)
+    z = scipy.special.ndtri(0.5 + confidence / 2)
     # 1.5x margin: the pilot's standard deviation is itself uncertain.
     needed = 1.5 * (z * sd / (precision * scale)) ** 2
     return int(np.clip(np.ceil(needed), minimum, maximum))

@@ -83,10 +83,10 @@ def _theory_args(scenario):
 
 def _golden_expectations(scenario):
     """Exact ``E UL(w_g)`` and ``E`` remaining test loss of golden (``theory``)."""
-    from .. import theory
+    from .. import expectations
     args = _theory_args(scenario)
-    ul = theory.expected_golden_unlearning_loss(*args, sigma=scenario.sigma)
-    test_r = theory.expected_golden_remaining_loss(*args, sigma=scenario.sigma)
+    ul = expectations.expected_golden_unlearning_loss(*args, sigma=scenario.sigma)
+    test_r = expectations.expected_golden_remaining_loss(*args, sigma=scenario.sigma)
     return float(ul), float(test_r)
 
 
