@@ -332,13 +332,39 @@ def _cmd_figures(args):
             print(f"{name:<16} {spec.description}" + (f" [not available: {reason}]"
                                                        if reason else ""))
         return 0
+    data = None
+    if args.from_dir is not None:
+        from . import sweeps
+        if args.names != ["claim_map"]:
+            raise ValueError("--from draws the claim map from a sweep: linunlearn figures "
+                             "claim_map --from DIR")
+        data = {"claim_map": sweeps.claim_map(args.from_dir)}
     result = figures.write_figures(args.names or None, args.out, seed=args.seed,
-                                   quick=args.quick, progress=not args.quiet)
+                                   quick=args.quick, progress=not args.quiet, precomputed=data,
+                                   workers=_workers(args), scheduler=args.scheduler)
     for name, paths in result.written.items():
         print(f"{name}: wrote {', '.join(paths)} ({result.seconds[name]:.1f} s)")
     for name, reason in result.skipped.items():
         print(f"{name}: not produced: {reason}")
     print(f"manifest: {result.manifest}")
+    return 0
+
+
+def _cmd_sweep(args):
+    from . import sweeps
+    _load(args.imports)
+    spec = sweeps.read_spec(args.spec)
+    outputs.check_folder(args.out, "--out")
+    total = len(sweeps.cells(spec)) * max(len(spec.claims), 1) * len(spec.seeds)
+    try:
+        result = sweeps.run_sweep(spec, args.out, workers=_workers(args, total),
+                                  scheduler=args.scheduler, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"linunlearn sweep: interrupted; every finished unit is in {args.out}/units: "
+              f"run the same command to resume", file=sys.stderr)
+        return 130
+    print(f"sweep {spec.name}: {result.units} units ({result.resumed} done before, "
+          f"{result.ran} run now); table: {result.csv}, {result.json}")
     return 0
 
 
@@ -452,8 +478,25 @@ def build_parser():
                    help="small versions: few Monte Carlo draws, coarse grids")
     p.add_argument("--list", action="store_true", help="list the figures and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--from", dest="from_dir", metavar="DIR",
+                   help="draw claim_map from a sweep's table in DIR (linunlearn sweep) "
+                        "instead of computing it")
+    _parallel_arguments(p)
     _import_argument(p)
     p.set_defaults(func=_cmd_figures)
+
+    p = sub.add_parser("sweep", allow_abbrev=False,
+                       help="run a grid of scenarios x claims (or methods) x seeds from a "
+                            "TOML spec into a folder; resumable")
+    p.add_argument("spec", metavar="SPEC.toml",
+                   help="the sweep's spec (see linunlearn.sweeps for its keys)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="the sweep's folder: one file per finished unit, then table.csv "
+                        "and table.json; the same command resumes an interrupted sweep")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _parallel_arguments(p)
+    _import_argument(p)
+    p.set_defaults(func=_cmd_sweep)
     return parser
 
 

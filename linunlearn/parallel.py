@@ -93,7 +93,7 @@ def _dask_client(scheduler):
             raise ValueError(f"--scheduler {scheduler}: expected local:N with N >= 1 "
                              f"workers, e.g. local:2")
         cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
         return Client(cluster), cluster
     try:
         return Client(scheduler, timeout="10s"), None
