@@ -1,4 +1,4 @@
-"""Benchmark: the explorer's redraw time, against issue 13's goal of 0.3 s.
+"""Benchmark: the explorer's redraw time, against the goal of 0.3 s (a lecture's pace).
 
 A redraw is what the explorer does when a slider is released
 (:meth:`linunlearn.explorer.Explorer.redraw` without the widgets): compute
@@ -24,7 +24,7 @@ import os
 import statistics
 import time
 
-GOAL = 0.3   # seconds per redraw (issue 13)
+GOAL = 0.3   # seconds per redraw
 
 SETTINGS = [dict(overlap=o, sample_ratio=r, sigma=s, mask=m)
             for o, r, s, m in itertools.product((0.0, 0.4, 1.0), (0.2, 0.5, 0.9),

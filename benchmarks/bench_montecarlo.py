@@ -1,6 +1,6 @@
 """Benchmark: every Monte Carlo statistic against plain batched numpy (``reference.py``).
 
-Issue 11, goal 1: each statistic that ``linunlearn verify`` (the paper's
+The goal: each statistic that ``linunlearn verify`` (the paper's
 claims and the families') and the figures run should take at most
 ``GOAL`` times the plain batched numpy of ``reference.py`` computing the same
 numbers from the same seeds. One case per statistic and model provider (the
@@ -35,7 +35,7 @@ from linunlearn.figures import data as figdata  # noqa: E402
 from linunlearn.regimes import flat_scenario, map_regimes  # noqa: E402
 from linunlearn.scenarios import Scenario  # noqa: E402
 
-#: Issue 11's goal: at most this many times the plain-numpy reference.
+#: The goal: at most this many times the plain-numpy reference.
 GOAL = 1.2
 #: Agreement of the two routes: relative, and absolute for statistics that
 #: are round-off-sized deviations (identities: at most ~1e-12 on both sides).

@@ -1,6 +1,6 @@
 """Benchmark: the six analytic solutions against the Gram-product floor, and building a Dataset.
 
-Issue 11, goal 4 (after issue 2):
+The goals:
 
 - *wide data* (``n_r = n_f = 500``, ``d = 20000``): all six models of
   :data:`linunlearn.solutions.PAPER_METHODS` on a fresh Dataset (its
@@ -29,9 +29,9 @@ import numpy as np
 import linunlearn as lu
 from linunlearn.solutions import PAPER_METHODS
 
-#: Issue 11's goals: six solutions within this many Gram products (wide data,
-#: n x n; tall data, d x d); issue 2's: this speed-up over numpy's pinv and a
-#: peak memory of this many times the n x d data.
+#: The goals: six solutions within this many Gram products (wide data, n x n;
+#: tall data, d x d), this speed-up over numpy's pinv and a peak memory of
+#: this many times the n x d data.
 WIDE_GOAL, TALL_GOAL, SPEEDUP_GOAL, MEMORY_GOAL = 1.3, 2.0, 10.0, 3.0
 #: A Dataset's construction (checks included) within this many bare copies.
 BUILD_GOAL = 2.0
