@@ -18,9 +18,10 @@ import concurrent.futures
 import contextlib
 import multiprocessing
 import os
+import pickle
 import signal
 
-from ._validation import check_int
+from ._validation import LinunlearnWarning, check_int, warn
 
 __all__ = ["processors", "useful_workers", "executor", "run_jobs"]
 
@@ -96,7 +97,7 @@ def _dask_client(scheduler):
                                dashboard_address=":0")
         return Client(cluster), cluster
     try:
-        return Client(scheduler, timeout="10s"), None
+        return Client(scheduler, timeout="5s"), None
     except (OSError, TimeoutError, ValueError) as exc:
         raise ValueError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
                          f"({exc})") from exc
@@ -163,6 +164,15 @@ def _stop(pool):
         process.terminate()
 
 
+def _unpicklable(function, jobs):
+    """Why ``function`` and its jobs cannot go to worker processes, or ``""``."""
+    try:
+        pickle.dumps((function, jobs))
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        return str(exc)
+    return ""
+
+
 def run_jobs(function, jobs, executor=None, *, done=None):
     """Apply ``function`` to every job; return the results in job order.
 
@@ -191,6 +201,13 @@ def run_jobs(function, jobs, executor=None, *, done=None):
     """
     jobs = list(jobs)
     results = [None] * len(jobs)
+    if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+        reason = _unpicklable(function, jobs)
+        if reason:
+            warn(f"the jobs cannot be sent to worker processes ({reason}); running them "
+                 f"in this process: define your claims' and methods' functions at module "
+                 f"level to run them in parallel", LinunlearnWarning)
+            executor = None
     if executor is None:
         for i, job in enumerate(jobs):
             results[i] = function(job)
