@@ -677,6 +677,18 @@ def _notes(report):
     return ("notes:\n" + "\n".join(lines)) if lines else ""
 
 
+def _outcome(result):
+    """A claim's verdict as the table shows it: findings never look like failures."""
+    if result.expected == "depends":  # no prediction: a finding, in lower case
+        return f"finding: {result.verdict}"
+    if result.expected == "fails":
+        return ("fails, as predicted" if result.verdict == "fails" else
+                f"{result.verdict.upper()}, predicted to fail"
+                + ("  <- CONTRADICTED" if result.verdict == "holds" else ""))
+    return result.verdict.upper() + ("  <- CONTRADICTED" if result.verdict == "fails"
+                                     else "")
+
+
 def format_report(report):
     """A readable report: one row per check, a grid per mapped claim, then the notes.
 
@@ -700,8 +712,8 @@ def format_report(report):
             rows.append([r.key if first else "", r.regime if first else "",
                          c.name.split(".", 1)[1], sym if first else "", _short(c),
                          c.verdict])
-        expectation = {"fails": " (predicted)", "depends": " (finding)"}.get(r.expected, "")
-        rows.append(["", "", "=> claim", "", "", r.verdict.upper() + expectation])
+        rows.append(["", "", "=> finding" if r.expected == "depends" else "=> claim", "",
+                     "", _outcome(r)])
     lines = _table(rows) if len(rows) > 1 else []
     for key, results in maps.items():
         lines += ["", f"{key} (regime-dependent): {results[0].statement}",

@@ -385,3 +385,21 @@ def test_early_stopping_wording_only_where_fine_tuning_is_stopped():
     assert statements["C1"].endswith("(fine-tuning stopped after k = 10 steps)")
     assert "fine-tuning stopped" not in statements["C8"]  # "At convergence ..."
     assert "fine-tuning stopped" not in statements["C7"]
+
+
+def test_findings_and_failures_look_different_in_the_table():
+    from linunlearn.verifier import ClaimResult, _outcome
+    def result(expected, verdict):
+        return ClaimResult("X", "r", verdict, expected, "")
+    shown = {(e, v): _outcome(result(e, v)) for e in ("holds", "fails", "depends")
+             for v in ("holds", "fails", "inconclusive")}
+    assert shown[("holds", "fails")] == "FAILS  <- CONTRADICTED"
+    assert shown[("depends", "fails")] == "finding: fails"
+    assert shown[("fails", "fails")] == "fails, as predicted"
+    assert shown[("fails", "holds")] == "HOLDS, predicted to fail  <- CONTRADICTED"
+    assert shown[("holds", "holds")] == "HOLDS"
+    assert len(set(shown.values())) == len(shown)  # nine cases, nine displays
+    from linunlearn.families import FAMILIES
+    r6 = [e for e in FAMILIES["ridge"].entries() if e.claim.id == "R6"][:1]
+    text = verifier.format_report(verifier.run(r6, trials=40))
+    assert "=> finding" in text and "finding: holds" in text and "HOLDS" not in text
