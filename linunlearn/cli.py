@@ -23,27 +23,37 @@ _SCENARIO_DEFAULTS = {**BASE, "sigma": 0.0, "teacher": "shared"}
 _DATA_KEYS = ("X_r", "y_r", "X_f", "y_f", "X_test_r", "y_test_r", "X_test_f", "y_test_f")
 
 
-def _load(targets):
-    """Import each ``--import`` target (a Python file or a module): its declarations run."""
+def _import_source(source, option):
+    """Import a Python file (``x.py`` or a path) or a module by name; return the module.
+
+    A file already imported (e.g. by a notebook) is not run again, so that
+    what it declares is declared once.
+    """
     import importlib
     import importlib.util
+    if source.endswith(".py") or os.sep in source:
+        if not os.path.isfile(source):
+            raise ValueError(f"{option}: no such Python file {source}")
+        name = os.path.splitext(os.path.basename(source))[0]
+        loaded = sys.modules.get(name)
+        if loaded is not None and os.path.samefile(getattr(loaded, "__file__", "") or
+                                                   os.devnull, source):
+            return loaded
+        spec = importlib.util.spec_from_file_location(name, source)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+    try:
+        return importlib.import_module(source)
+    except ModuleNotFoundError as exc:
+        raise ValueError(f"{option}: {exc}") from None
+
+
+def _load(targets):
+    """Import each ``--import`` target (a Python file or a module): its declarations run."""
     for target in targets or ():
-        if target.endswith(".py") or os.sep in target:
-            if not os.path.isfile(target):
-                raise ValueError(f"--import {target}: no such Python file")
-            name = os.path.splitext(os.path.basename(target))[0]
-            loaded = getattr(sys.modules.get(name), "__file__", None)
-            if loaded and os.path.samefile(loaded, target):
-                continue  # imported already (e.g. by a notebook): declared once
-            spec = importlib.util.spec_from_file_location(name, target)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-        else:
-            try:
-                importlib.import_module(target)
-            except ModuleNotFoundError as exc:
-                raise ValueError(f"--import {target}: {exc}") from None
+        _import_source(target, f"--import {target}")
 
 
 def _import_argument(parser):
@@ -233,28 +243,12 @@ def _cmd_verify(args):
 
 def _user_method(spec):
     """``NAME=module:function`` or ``NAME=path/to/file.py:function``: a user's model."""
-    import importlib
-    import importlib.util
     name, sep, target = spec.partition("=")
     where, colon, function = target.rpartition(":")
     if not (sep and colon and name and where and function):
         raise ValueError(f"--method {spec}: expected NAME=module:function or "
                          f"NAME=file.py:function")
-    if where.endswith(".py"):
-        if not os.path.isfile(where):
-            raise ValueError(f"--method {spec}: no such Python file {where}")
-        module_name = os.path.splitext(os.path.basename(where))[0]
-        loaded = sys.modules.get(module_name)
-        if loaded is None or not os.path.samefile(getattr(loaded, "__file__", ""), where):
-            loader = importlib.util.spec_from_file_location(module_name, where)
-            loaded = importlib.util.module_from_spec(loader)
-            sys.modules[module_name] = loaded
-            loader.loader.exec_module(loaded)
-    else:
-        try:
-            loaded = importlib.import_module(where)
-        except ModuleNotFoundError as exc:
-            raise ValueError(f"--method {spec}: {exc}") from None
+    loaded = _import_source(where, f"--method {spec}")
     fn = getattr(loaded, function, None)
     if not callable(fn):
         raise ValueError(f"--method {spec}: {where} has no function {function!r}")

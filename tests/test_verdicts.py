@@ -6,6 +6,7 @@ on purpose, and each is reported as failing the claim it breaks.
 
 import dataclasses
 import functools
+import sys
 import textwrap
 
 import numpy as np
@@ -153,8 +154,10 @@ def test_a_batched_model_and_bad_models_are_named():
         verifier.verify(["C7"], methods={"golden": 3})
 
 
-def test_a_users_model_from_a_file_on_the_command_line(tmp_path, capsys):
-    (tmp_path / "my_rbm.py").write_text(textwrap.dedent('''
+def test_a_users_model_from_a_file_on_the_command_line(tmp_path, capsys, monkeypatch):
+    # a file of its own name: docs/extending.md's my_rbm.py is another module
+    monkeypatch.setattr(sys, "modules", dict(sys.modules))
+    (tmp_path / "their_rbm.py").write_text(textwrap.dedent('''
         import linunlearn as lu
 
         def rbm(data):
@@ -165,7 +168,7 @@ def test_a_users_model_from_a_file_on_the_command_line(tmp_path, capsys):
         def good_rbm(data):
             return lu.solve(data, "rbm").w
     '''))
-    path = tmp_path / "my_rbm.py"
+    path = tmp_path / "their_rbm.py"
     code = main(["verify", "--claims", "C5", "--regimes", "overlap", "--trials", "30",
                  "--method", f"rbm={path}:rbm", "--quiet"])
     out = capsys.readouterr().out
