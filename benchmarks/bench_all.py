@@ -1,10 +1,12 @@
-"""Every speed goal in one run: Monte Carlo, analytic, figures, test suite.
+"""Every speed goal in one run: Monte Carlo, verify, analytic, figures, test suite.
 
 Prints the machine's load (``uptime``) before and after, then each measured
 ratio or time with its goal and whether it is met:
 
 1. every Monte Carlo statistic of the verifier and the figures within 1.2x of
    plain batched numpy (``bench_montecarlo.py``, against ``reference.py``);
+2. ``linunlearn verify`` with its defaults under 8 s, 1.8x or more on two
+   workers, the same evidence (``bench_verify.py``);
 3. a full regeneration of the figures (``linunlearn figures --out DIR``) in
    under 60 s, byte for byte the committed ones (``figures/MANIFEST.txt``);
 4. the six analytic solutions within 1.3x of one Gram product (wide data) and
@@ -31,6 +33,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_montecarlo  # noqa: E402
 import bench_solutions  # noqa: E402
+import bench_verify  # noqa: E402
 
 FIGURES_GOAL, TESTS_GOAL = 60.0, 120.0
 
@@ -72,13 +75,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--skip", nargs="*", default=(),
-                        choices=("montecarlo", "analytic", "figures", "tests"))
+                        choices=("montecarlo", "verify", "analytic", "figures", "tests"))
     args = parser.parse_args(argv)
     print(time.strftime("%Y-%m-%d %H:%M"), "|", uptime())
     ok = True
     if "montecarlo" not in args.skip:
         print("\n1. Monte Carlo")
         ok &= bench_montecarlo.main(["--repeats", "2" if args.quick else "5"]) == 0
+    if "verify" not in args.skip:
+        print("\n2. verify")
+        ok &= bench_verify.main(["--repeats", "1" if args.quick else "3"]) == 0
     if "analytic" not in args.skip:
         print("\n4. Analytic")
         ok &= bench_solutions.report(bench_solutions.rows(2 if args.quick else 3))

@@ -1,4 +1,4 @@
-"""Benchmark: the explorer's redraw time, against its goal of 0.3 s.
+"""Benchmark: the explorer's redraw time, against the goal of 0.3 s (a lecture's pace).
 
 A redraw is what the explorer does when a slider is released
 (:meth:`linunlearn.explorer.Explorer.redraw` without the widgets): compute

@@ -32,7 +32,7 @@ import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
-import scipy.stats
+import scipy.special
 
 from . import montecarlo
 
@@ -95,7 +95,7 @@ class _Sample:
     n: int
 
     def t_cdf(self, z):
-        return scipy.stats.t.cdf(z, self.n - 1)
+        return scipy.special.stdtr(self.n - 1, z)
 
     def p_above(self, value):
         """p-value of the hypothesis ``mean <= value`` (small: the mean is above)."""
@@ -113,7 +113,7 @@ class _Sample:
         """Two-sided ``1 - alpha`` interval."""
         if self.se == 0:
             return self.mean, self.mean
-        z = float(scipy.stats.t.ppf(1 - alpha / 2, self.n - 1))
+        z = float(scipy.special.stdtrit(self.n - 1, 1 - alpha / 2))
         return (self.mean - _hall_inverse(z, self.a) * self.se,
                 self.mean - _hall_inverse(-z, self.a) * self.se)
 
@@ -469,7 +469,7 @@ class Check:
         x = pilot if pilot.ndim == 1 else self._units(pilot)
         x = np.atleast_2d(x.T).T  # (trials, units)
         means, sds = np.abs(x.mean(axis=0)), x.std(axis=0, ddof=1)
-        z = scipy.stats.norm.ppf(1 - level)
+        z = scipy.special.ndtri(1 - level)
         # half-width of half the mean's size settles the sign; zero means do not
         need = [MAX_TRIALS if m <= ZERO_ATOL and s > 0 else
                 2 if s == 0 else (2 * z * s / m) ** 2 for m, s in zip(means, sds)]
@@ -533,7 +533,7 @@ class Check:
 
         if trials is None:
             sd = float(adjusted(pilot).std(ddof=1))
-            z = scipy.stats.norm.ppf(1 - level / 2)
+            z = scipy.special.ndtri(1 - level / 2)
             n = int(np.clip(np.ceil(1.5 * (z * sd / allowed) ** 2), PILOT_TRIALS,
                             MAX_TRIALS))
             x = adjusted(draw(n, "verdict"))

@@ -1,6 +1,7 @@
 """The claims of the paper, each declared once: statement, premise, statistics, proofs, verdict.
 
 Claim               a claim (or a part of one): what is checked, where, and how
+Proof               a symbolic check of linunlearn.proofs by name (sympy imported when run)
 TrainedModels       a model provider that actually runs gradient descent (cached)
 UserModels, Batched a model provider with some models replaced by a user's functions
 Entry               one claim to run on one regime (with a model provider, if any)
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import proofs, theory
+from . import expectations
 from ._linalg import mv, numpy_pinv
 from ._validation import NotConvergedWarning
 from .checks import IDENTITY_RTOL, Check
@@ -39,8 +40,9 @@ from .methods import discriminative_finetune
 from .regimes import DEFAULT_REGIMES, Regime, interpolating
 from .solutions import closed_form, mask_for
 
-__all__ = ["Claim", "Entry", "CLAIMS", "declare", "undeclare", "TrainedModels",
-           "UserModels", "Batched", "trained_twin", "GD_TRIALS", "GD_RTOL", "paper_models", "mask_options", "DEFAULT_MASKS",
+__all__ = ["Claim", "Entry", "Proof", "CLAIMS", "declare", "undeclare", "TrainedModels",
+           "UserModels", "Batched", "trained_twin", "GD_TRIALS", "GD_RTOL", "GD_STREAM",
+           "paper_models", "mask_options", "DEFAULT_MASKS",
            "PARTIAL_FBM", "PREMISE", "pretrained_interpolates", "remaining_interpolable",
            "isotropic", "golden_ul_expectation", "golden_ul_exact", "golden_ul_heavy_tailed",
            "C8_ALPHAS", "C8_ICE_ALPHAS", "C8_STEPS", "C8_LR_ALPHA", "C8_VARIANTS",
@@ -51,6 +53,31 @@ PREMISE = "premise does not apply: "
 
 #: What a claim can be expected to do on a regime.
 EXPECTED = ("holds", "fails", "depends")
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A symbolic check of :mod:`linunlearn.proofs`, by name.
+
+    Calling it runs the check; sympy is imported then, not when the claims
+    are declared.
+
+    Examples
+    --------
+    >>> proof = Proof("check_c7_projection")
+    >>> proof.__name__, {r.verdict for r in proof()}
+    ('check_c7_projection', {'proved'})
+    """
+
+    name: str
+
+    def __call__(self):
+        from . import proofs
+        return getattr(proofs, self.name)()
+
+    @property
+    def __name__(self):
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -296,6 +323,10 @@ def paper_models(batch, *methods, fbm=None):
 # what training gives: gradient descent actually run, and a user's models
 
 
+#: The random stream of every gradient-descent check: a regime's share their draws
+#: (and their cached runs).
+GD_STREAM = "gradient descent"
+
 #: Draws on which gradient descent is actually run, per regime (every
 #: gradient-descent check of a regime shares them: they are cached).
 GD_TRIALS = 3
@@ -511,7 +542,7 @@ declare(Claim(
     "converges to, w0 + X^+ (y - X w0) from its start.",
     (Check("C0.gradient_descent_limit", stat_models_are_trained, "identity",
            "max over the six models ||w - w_GD|| / ||w_GD|| <= tol (GD run, "
-           f"{GD_TRIALS} draws)", GD_RTOL, trials=GD_TRIALS, stream="gradient descent"),),
+           f"{GD_TRIALS} draws)", GD_RTOL, trials=GD_TRIALS, stream=GD_STREAM),),
     _ALL, pretrained_interpolates, section="docs/theory.md, section 2",
     uses=("pretrained", "finetune", "golden", "rbm", "fbm", "projection")))
 
@@ -531,7 +562,7 @@ declare(Claim(
     (Check("C1.remaining_loss", stat_finetune_remaining_loss, "identity",
            "||X_r w_ft - y_r|| / ||y_r|| <= tol in every trial", IDENTITY_RTOL,
            trained=True),),
-    _ALL, remaining_interpolable, (proofs.check_c1_interpolation,),
+    _ALL, remaining_interpolable, (Proof("check_c1_interpolation"),),
     uses=("finetune",)))
 
 
@@ -559,20 +590,24 @@ def stat_golden_unlearning_loss(batch, models=None):
 def stat_golden_unlearning_loss_given_remaining(batch, models=None):
     """C2: ``E[UL(w_g) | D_r]``, with control variates of known mean zero.
 
-    Returns an array of shape (trials, 3): the expectation of ``UL(w_g)``
-    over the forgetting set given the remaining one (exact: the population
-    forgetting loss of ``w_g``, :func:`linunlearn.metrics.population_loss`),
-    which has the same mean as ``UL(w_g)`` and a variance some 20 times
-    smaller; then ``u^T P_r v - q u^T v`` and ``||P_r v||^2 - q ||v||^2`` with
-    ``v = w*_r`` on ``S_r``, ``u = w*_f`` on the overlap, ``P_r`` the
-    projection on the row space of ``X_r`` and ``q = min(n_r, d_r) / d_r``.
-    Their means are zero by rotation invariance alone (``E P_r = q I`` on
-    ``S_r`` for isotropic Gaussian rows), whatever the formula under test;
-    for anisotropic features only the first column is returned.
+    Returns an array of shape (trials, 1 + c): first the expectation of
+    ``UL(w_g)`` over the forgetting set given the remaining one (exact: the
+    population forgetting loss of ``w_g``,
+    :func:`linunlearn.metrics.population_loss`), which has the same mean as
+    ``UL(w_g)`` and a variance some 20 times smaller; then control variates.
 
-    With label noise on the overlap ``O``, two more: ``a = X_r^+ eps_r`` (the
-    noise's imprint on the paper's golden model) gives ``||a_O||^2 - sigma^2
-    ||(X_r^+)_O||_F^2`` and ``2 <(P_r w*_r - w*_f)_O, a_O>``, of mean zero
+    With ``P_r`` the projection on the row space of ``X_r`` and ``q =
+    min(n_r, d_r) / d_r``, ``a^T P_r b - q a^T b`` has mean zero for fixed
+    ``a, b`` on ``S_r`` by rotation invariance alone (``E P_r = q I`` on
+    ``S_r`` for isotropic Gaussian rows), whatever the formula under test.
+    The control variates are these for every pair of the teacher's blocks
+    ``w*_{r,A}``, ``w*_{r,O}`` and (separate teachers) ``w*_{f,O}``: the
+    loss is a quadratic form of ``P_r`` in them. For anisotropic features
+    only the first column is returned.
+
+    With label noise on the overlap ``O``, two more: ``e = X_r^+ eps_r`` (the
+    noise's imprint on the paper's golden model) gives ``||e_O||^2 - sigma^2
+    ||(X_r^+)_O||_F^2`` and ``2 <(P_r w*_r - w*_f)_O, e_O>``, of mean zero
     given ``X_r`` (``eps_r`` is independent of ``X_r`` with covariance
     ``sigma^2 I``); they take out the noise's variance, leaving that of
     ``X_r`` (five times smaller standard deviation at ``sigma = 1``).
@@ -581,19 +616,33 @@ def stat_golden_unlearning_loss_given_remaining(batch, models=None):
     ul = population_loss(batch, w_g, "forgetting")
     if not isotropic(batch):
         return ul
-    v = batch.w_r_star * batch.support_r
     overlap = batch.support_r & batch.support_f
-    u = batch.w_f_star * overlap
+    blocks = [batch.w_r_star * (batch.support_r & ~overlap), batch.w_r_star * overlap]
+    if not np.array_equal(batch.w_f_star * overlap, blocks[1]):  # separate teachers
+        blocks.append(batch.w_f_star * overlap)
+    blocks = [b for b in blocks if np.any(b)]
     d_r = int(batch.support_r.sum())
     q = min(batch.X_r.shape[-2], d_r) / d_r
-    Pv = batch.rows[1].project(np.broadcast_to(v, w_g.shape))
-    columns = [ul, Pv @ u - q * (u @ v), np.sum(Pv ** 2, axis=-1) - q * (v @ v)]
+    projected = [batch.rows[1].project(np.broadcast_to(b, w_g.shape)) for b in blocks]
+    columns = [ul] + [Pb @ a - q * (a @ b) for i, (b, Pb) in enumerate(zip(blocks, projected))
+                      for a in blocks[:i + 1]]
     if batch.sigma > 0 and overlap.any():
-        pinv = numpy_pinv(batch.X_r)[..., overlap, :]  # independent of the models
-        a = mv(pinv, batch.y_r - mv(batch.X_r, batch.w_r_star))
-        columns += [np.sum(a ** 2, axis=-1) - batch.sigma ** 2 * np.sum(pinv ** 2, axis=(-2, -1)),
-                    2 * np.sum((Pv - batch.w_f_star)[..., overlap] * a, axis=-1)]
+        pinv = _pinv_rows(batch.X_r, overlap)  # independent of the models
+        e = mv(pinv, batch.y_r - mv(batch.X_r, batch.w_r_star))
+        signal = batch.rows[1].project(np.broadcast_to(batch.w_r_star * batch.support_r,
+                                                       w_g.shape))
+        columns += [np.sum(e ** 2, axis=-1) - batch.sigma ** 2 * np.sum(pinv ** 2,
+                                                                        axis=(-2, -1)),
+                    2 * np.sum((signal - batch.w_f_star)[..., overlap] * e, axis=-1)]
     return np.stack(columns, -1)
+
+
+def _pinv_rows(X, rows):
+    """Rows ``rows`` of ``X^+``: ``X_rows^T (X X^T)^{-1}`` for full row rank, else numpy's pinv."""
+    n, d = X.shape[-2:]
+    if n >= d:
+        return numpy_pinv(X)[..., rows, :]
+    return np.swapaxes(np.linalg.solve(X @ np.swapaxes(X, -1, -2), X[..., rows]), -1, -2)
 
 
 #: The relative error of C2's exact expectation that its theory check detects
@@ -623,7 +672,7 @@ def golden_ul_exact(scenario):
 def golden_ul_expectation(scenario):
     """Exact ``E UL(w_g)`` of a scenario.
 
-    :func:`linunlearn.theory.expected_golden_unlearning_loss_for` for
+    :func:`linunlearn.expectations.expected_golden_unlearning_loss_for` for
     isotropic features; without overlap, ``||s_B w*_B||^2 + sigma^2`` for any
     diagonal spectrum (``w_g`` lives on ``S_r``, which ``X_f`` does not see,
     so ``UL(w_g)`` is the mean squared forgetting label).
@@ -638,7 +687,7 @@ def golden_ul_expectation(scenario):
     if reason:
         raise ValueError(reason)
     if isotropic(scenario):
-        return theory.expected_golden_unlearning_loss_for(scenario)
+        return expectations.expected_golden_unlearning_loss_for(scenario)
     only_f = scenario.support_f & ~scenario.support_r
     return float(np.sum((scenario.scale * scenario.w_f_star)[only_f] ** 2)
                  + scenario.sigma ** 2)
@@ -687,9 +736,9 @@ declare(Claim(
      Check("C2.golden_forgets", stat_golden_unlearning_loss, "positive",
            "E UL(w_g) > 0")),
     _ALL, pretrained_interpolates,
-    (proofs.check_c2_fine_tuning_keeps_pretrained, proofs.check_c2_projection_moments,
-     proofs.check_c2_inverse_gram_trace, proofs.check_c2_loss_assembly,
-     proofs.check_c2_golden_loss_formula, proofs.check_c2_golden_loss_positive),
+    (Proof("check_c2_fine_tuning_keeps_pretrained"), Proof("check_c2_projection_moments"),
+     Proof("check_c2_inverse_gram_trace"), Proof("check_c2_loss_assembly"),
+     Proof("check_c2_golden_loss_formula"), Proof("check_c2_golden_loss_positive")),
     uses=("pretrained", "finetune", "golden")))
 
 
@@ -711,7 +760,7 @@ declare(Claim(
     (Check("C3.mechanism", stat_mechanism, "identity",
            "||w_ft - w_g - (I - P_r) w_o|| / ||w_o|| <= tol (P_r via numpy pinv)",
            IDENTITY_RTOL, trained=True),),
-    _ALL, None, (proofs.check_c3_mechanism,), uses=("pretrained", "finetune", "golden")))
+    _ALL, None, (Proof("check_c3_mechanism"),), uses=("pretrained", "finetune", "golden")))
 
 
 # --------------------------------------------------------------------------
@@ -729,7 +778,7 @@ declare(Claim(
     (Check("C4.rbm_is_golden", stat_rbm_vs_golden, "identity",
            "||w_rbm - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL, masks=DEFAULT_MASKS,
            trained=True),),
-    ("distinct",), _distinct, (proofs.check_c4_distinct_features,),
+    ("distinct",), _distinct, (Proof("check_c4_distinct_features"),),
     uses=("rbm", "golden")))
 
 
@@ -780,7 +829,7 @@ def stat_rbm_disparity(batch, fbm=None, models=None):
             - average_gap(evaluate(batch, w["fbm"]), golden))
 
 
-_C5_PROOFS = (proofs.check_c5_rbm_forgets_the_forgetting_only_block,)
+_C5_PROOFS = (Proof("check_c5_rbm_forgets_the_forgetting_only_block"),)
 declare(Claim(
     "C5", "Overlapping features: RBM's reset already fits D_r, so w_rbm = 1_{S_r} * w_o "
     "and it forgets exactly the forgetting-only block; its UL rises above "
@@ -835,7 +884,7 @@ declare(Claim(
     (Check("C6.rbm_is_finetune", stat_rbm_vs_finetune, "identity",
            "||w_rbm - w_ft|| / ||w_ft|| <= tol", IDENTITY_RTOL, masks=DEFAULT_MASKS,
            trained=True),),
-    ("full-overlap",), _full_overlap, (proofs.check_c6_full_overlap,),
+    ("full-overlap",), _full_overlap, (Proof("check_c6_full_overlap"),),
     uses=("rbm", "finetune")))
 
 
@@ -853,7 +902,7 @@ declare(Claim(
     "C7", "Projection is exact unlearning without the forgetting data: P_r w_o = w_g.",
     (Check("C7.projection_is_golden", stat_projection_vs_golden, "identity",
            "||P_r w_o - w_g|| / ||w_g|| <= tol", IDENTITY_RTOL, trained=True),),
-    _ALL, pretrained_interpolates, (proofs.check_c7_projection,),
+    _ALL, pretrained_interpolates, (Proof("check_c7_projection"),),
     uses=("projection", "golden")))
 
 
@@ -940,7 +989,7 @@ declare(Claim(
     (Check("C8.weight_irrelevant_at_convergence", stat_regulariser_weight_irrelevant,
            "identity", "||w(alpha=0.3) - w(alpha=3)|| / ||w(alpha=3)|| <= tol, converged",
            IDENTITY_RTOL),),
-    _ALL, pretrained_interpolates, (proofs.check_c8_weight_irrelevant_at_convergence,),
+    _ALL, pretrained_interpolates, (Proof("check_c8_weight_irrelevant_at_convergence"),),
     uses=("pretrained",)))
 declare(Claim(
     "C8", f"After a finite budget ({C8_STEPS} steps), a larger weight of the forgetting "

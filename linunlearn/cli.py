@@ -39,27 +39,37 @@ FIGURES_OUT, QUICK_FIGURES_OUT = "figures", os.path.join("build", "figures-quick
 _DATA_KEYS = ("X_r", "y_r", "X_f", "y_f", "X_test_r", "y_test_r", "X_test_f", "y_test_f")
 
 
-def _load(targets):
-    """Import each ``--import`` target (a Python file or a module): its declarations run."""
+def _import_source(source, option):
+    """Import a Python file (``x.py`` or a path) or a module by name; return the module.
+
+    A file already imported (e.g. by a notebook) is not run again, so that
+    what it declares is declared once.
+    """
     import importlib
     import importlib.util
+    if source.endswith(".py") or os.sep in source:
+        if not os.path.isfile(source):
+            raise ValueError(f"{option}: no such Python file {source}")
+        name = os.path.splitext(os.path.basename(source))[0]
+        loaded = sys.modules.get(name)
+        if loaded is not None and os.path.samefile(getattr(loaded, "__file__", "") or
+                                                   os.devnull, source):
+            return loaded
+        spec = importlib.util.spec_from_file_location(name, source)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+    try:
+        return importlib.import_module(source)
+    except ModuleNotFoundError as exc:
+        raise ValueError(f"{option}: {exc}") from None
+
+
+def _load(targets):
+    """Import each ``--import`` target (a Python file or a module): its declarations run."""
     for target in targets or ():
-        if target.endswith(".py") or os.sep in target:
-            if not os.path.isfile(target):
-                raise ValueError(f"--import {target}: no such Python file")
-            name = os.path.splitext(os.path.basename(target))[0]
-            loaded = getattr(sys.modules.get(name), "__file__", None)
-            if loaded and os.path.samefile(loaded, target):
-                continue  # imported already (e.g. by a notebook): declared once
-            spec = importlib.util.spec_from_file_location(name, target)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-        else:
-            try:
-                importlib.import_module(target)
-            except ModuleNotFoundError as exc:
-                raise ValueError(f"--import {target}: {exc}") from None
+        _import_source(target, f"--import {target}")
 
 
 def _import_argument(parser):
@@ -67,6 +77,27 @@ def _import_argument(parser):
                         help="import this Python file or module first, so that the "
                              "methods, claims and figures it declares are known "
                              "(repeatable; see docs/extending.md)")
+
+
+def _parallel_arguments(parser):
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="worker processes (default: every processor this machine "
+                             "gives the run); the numbers do not depend on it")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask cluster instead: local:N starts one of N "
+                             "workers here, any other value is a scheduler's address "
+                             "(tcp://host:8786); needs pip install \"linunlearn[dask]\"")
+
+
+def _workers(args, jobs=None):
+    """The worker processes of ``--workers`` (default: the processors), with a note if capped."""
+    from .parallel import processors, useful_workers
+    if args.workers is None:
+        return processors()
+    n, note = useful_workers(args.workers, jobs)
+    if note:
+        print(f"linunlearn {args.command}: {note}", file=sys.stderr)
+    return n
 
 
 def _seed(text):
@@ -300,11 +331,23 @@ def _cmd_verify(args):
         raise ValueError("--family runs a whole family: it cannot be combined with "
                          "--claims or --regimes")
     methods = dict(_user_method(spec) for spec in args.method or ())
-    report = verifier.verify(claims=args.claims, regimes=args.regimes, family=args.family,
-                             methods=methods or None,
-                             precision=0.05 if args.precision is None else args.precision,
-                             seed=args.seed, workers=args.workers, trials=args.trials,
-                             disparity_map=not args.no_map, progress=not args.quiet)
+    try:
+        report = verifier.verify(
+            claims=args.claims, regimes=args.regimes, family=args.family,
+            methods=methods or None,
+            precision=0.05 if args.precision is None else args.precision, seed=args.seed,
+            workers=_workers(args), scheduler=args.scheduler, trials=args.trials,
+            disparity_map=not args.no_map, progress=not args.quiet)
+    except verifier.Interrupted as stop:  # keep what was done: on disk, or on screen
+        if args.json:
+            outputs.write_json(args.json, stop.report.to_dict())
+            where = f"partial evidence written to {args.json}"
+        else:
+            if stop.report.results:
+                print(verifier.format_report(stop.report))
+            where = "the finished pairs are above"
+        print(f"linunlearn verify: {stop}; {where}", file=sys.stderr)
+        return 130
     print(verifier.format_report(report))
     if args.json:
         outputs.write_json(args.json, report.to_dict())
@@ -314,28 +357,12 @@ def _cmd_verify(args):
 
 def _user_method(spec):
     """``NAME=module:function`` or ``NAME=path/to/file.py:function``: a user's model."""
-    import importlib
-    import importlib.util
     name, sep, target = spec.partition("=")
     where, colon, function = target.rpartition(":")
     if not (sep and colon and name and where and function):
         raise ValueError(f"--method {spec}: expected NAME=module:function or "
                          f"NAME=file.py:function")
-    if where.endswith(".py"):
-        if not os.path.isfile(where):
-            raise ValueError(f"--method {spec}: no such Python file {where}")
-        module_name = os.path.splitext(os.path.basename(where))[0]
-        loaded = sys.modules.get(module_name)
-        if loaded is None or not os.path.samefile(getattr(loaded, "__file__", ""), where):
-            loader = importlib.util.spec_from_file_location(module_name, where)
-            loaded = importlib.util.module_from_spec(loader)
-            sys.modules[module_name] = loaded
-            loader.loader.exec_module(loaded)
-    else:
-        try:
-            loaded = importlib.import_module(where)
-        except ModuleNotFoundError as exc:
-            raise ValueError(f"--method {spec}: {exc}") from None
+    loaded = _import_source(where, f"--method {spec}")
     fn = getattr(loaded, function, None)
     if not callable(fn):
         raise ValueError(f"--method {spec}: {where} has no function {function!r}")
@@ -416,13 +443,39 @@ def _cmd_figures(args):
     out = args.out or (QUICK_FIGURES_OUT if args.quick else FIGURES_OUT)
     names = args.names or None
     figures.check_out_dir(out, names, quick=args.quick, option="--out")
+    data = None
+    if args.from_dir is not None:
+        from . import sweeps
+        if args.names != ["claim_map"]:
+            raise ValueError("--from draws the claim map from a sweep: linunlearn figures "
+                             "claim_map --from DIR")
+        data = {"claim_map": sweeps.claim_map(args.from_dir)}
     result = figures.write_figures(names, out, seed=args.seed, quick=args.quick,
-                                   progress=not args.quiet)
+                                   progress=not args.quiet, precomputed=data,
+                                   workers=_workers(args), scheduler=args.scheduler)
     for name, paths in result.written.items():
         print(f"{name}: wrote {', '.join(paths)} ({result.seconds[name]:.1f} s)")
     for name, reason in result.skipped.items():
         print(f"{name}: not produced: {reason}")
     print(f"manifest: {result.manifest}")
+    return 0
+
+
+def _cmd_sweep(args):
+    from . import sweeps
+    _load(args.imports)
+    spec = sweeps.read_spec(args.spec)
+    outputs.check_folder(args.out, "--out")
+    total = len(sweeps.cells(spec)) * max(len(spec.claims), 1) * len(spec.seeds)
+    try:
+        result = sweeps.run_sweep(spec, args.out, workers=_workers(args, total),
+                                  scheduler=args.scheduler, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"linunlearn sweep: interrupted; every finished unit is in {args.out}/units: "
+              f"run the same command to resume", file=sys.stderr)
+        return 130
+    print(f"sweep {spec.name}: {result.units} units ({result.resumed} done before, "
+          f"{result.ran} run now); table: {result.csv}, {result.json}")
     return 0
 
 
@@ -471,9 +524,7 @@ def build_parser():
     p.add_argument("--no-map", action="store_true",
                    help="skip the C5 disparity map over the regime grid")
     _seed_argument(p, workers=True)
-    p.add_argument("--workers", type=int, default=1,
-                   help="processes that run the Monte Carlo checks (default 1); the "
-                        "numbers are the same for any number")
+    _parallel_arguments(p)
     p.add_argument("--json", metavar="PATH", help="write the full evidence here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _import_argument(p)
@@ -549,13 +600,30 @@ def build_parser():
                    help=f"output folder (default: {FIGURES_OUT}; with --quick "
                         f"{QUICK_FIGURES_OUT}, so that quick versions never "
                         f"replace the full-quality figures)")
-    _seed_argument(p)
+    _seed_argument(p, workers=True)
     p.add_argument("--quick", action="store_true",
                    help="small versions: few Monte Carlo draws, coarse grids")
     p.add_argument("--list", action="store_true", help="list the figures and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--from", dest="from_dir", metavar="DIR",
+                   help="draw claim_map from a sweep's table in DIR (linunlearn sweep) "
+                        "instead of computing it")
+    _parallel_arguments(p)
     _import_argument(p)
     p.set_defaults(func=_cmd_figures)
+
+    p = sub.add_parser("sweep", allow_abbrev=False,
+                       help="run a grid of scenarios x claims (or methods) x seeds from a "
+                            "TOML spec into a folder; resumable")
+    p.add_argument("spec", metavar="SPEC.toml",
+                   help="the sweep's spec (see linunlearn.sweeps for its keys)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="the sweep's folder: one file per finished unit, then table.csv "
+                        "and table.json; the same command resumes an interrupted sweep")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _parallel_arguments(p)
+    _import_argument(p)
+    p.set_defaults(func=_cmd_sweep)
     return parser
 
 

@@ -113,9 +113,9 @@ _EXERCISE_1 = dict(d_r=60, d_f=40, n_r=30, w_star=np.full(100, 0.1))
 @functools.lru_cache(maxsize=None)
 def _golden_distinct():
     """Exercise 1: ``E UL(w_g)`` in its scenario (:mod:`linunlearn.theory`)."""
-    from . import theory
+    from . import expectations
     s = _EXERCISE_1
-    return theory.expected_golden_unlearning_loss(s["d_r"], s["d_f"], 0, s["n_r"],
+    return expectations.expected_golden_unlearning_loss(s["d_r"], s["d_f"], 0, s["n_r"],
                                                   s["w_star"])
 
 

@@ -182,13 +182,13 @@ def _frame(data, weights):
 
 def _exact(scenario, interpolating):
     """Exact expectations, shape (6, 2), NaN where the toolkit has none."""
-    from . import theory
+    from . import expectations
     s = scenario
     used = s.support_r | s.support_f
     args = (s.d_r, s.d_f, s.d_lap, s.n_r, s.w_r_star[used])
     exact = np.full((len(_METHODS), len(METRICS)), np.nan)
-    golden = (theory.expected_golden_unlearning_loss(*args, sigma=s.sigma),
-              theory.expected_golden_remaining_loss(*args, sigma=s.sigma))
+    golden = (expectations.expected_golden_unlearning_loss(*args, sigma=s.sigma),
+              expectations.expected_golden_remaining_loss(*args, sigma=s.sigma))
     rows = [_METHODS.index("golden")]
     if interpolating:
         rows.append(_METHODS.index("projection"))  # C7: P_r w_o = w_g

@@ -289,11 +289,12 @@ def golden_ul_noise_term(d_r, d_lap, n_r, sigma):
     sigma = check_float(sigma, "sigma", minimum=0.0)
     if d_lap > d_r:
         raise ValueError(f"d_lap must be <= d_r = {d_r}, got {d_lap}")
-    from . import theory
+    from . import expectations
     d_f = max(d_lap, 1)
     zero = np.zeros(d_r + d_f - d_lap)  # the noise part does not depend on the teacher
-    return (theory.expected_golden_unlearning_loss(d_r, d_f, d_lap, n_r, zero, sigma=sigma)
-            - theory.expected_golden_unlearning_loss(d_r, d_f, d_lap, n_r, zero))
+    expected = expectations.expected_golden_unlearning_loss
+    return (expected(d_r, d_f, d_lap, n_r, zero, sigma=sigma)
+            - expected(d_r, d_f, d_lap, n_r, zero))
 
 
 def power_law_scale(d, alpha, *, used=None):
@@ -622,13 +623,26 @@ def _noise_claim(statement, theory):
                  section="docs/theory.md, section 6")
 
 
+def _noise_variance(scenario):
+    """Without overlap, label noise adds its variance to ``E UL(w_g)``."""
+    return scenario.sigma ** 2
+
+
+def _overlapping_supports(scenario):
+    """A1's premise: an overlap whose part of ``E UL(w_g)`` there is."""
+    if scenario.d_lap > 0:
+        return None
+    return (f"{PREMISE}A1 is about the overlap's part and here d_lap = 0 (E UL(w_g) then "
+            f"equals ||s_B w*_B||^2 + sigma^2 exactly, which C2 checks)")
+
+
 _N1_ISOTROPIC = _noise_claim(
     "Label noise adds exactly sigma^2 (1 + d_lap n_r / (d_r (d_r - n_r - 1))) to E "
     "UL(w_g) (from theory's derivation; paired with the noise removed).",
     _noise_term_theory)
 _N1_DISTINCT = _noise_claim(
     "Without overlap label noise adds exactly sigma^2 to E UL(w_g), whatever the "
-    "spectrum (paired with the noise removed).", lambda scenario: scenario.sigma ** 2)
+    "spectrum (paired with the noise removed).", _noise_variance)
 _N1_SIGN = Claim(
     "N1", f"Label noise adds sigma^2 plus a positive part from the overlap to E UL(w_g). "
     f"[{_MC_ONLY}: the isotropic noise term does not apply; its sign is checked]",
@@ -640,10 +654,7 @@ _A1 = Claim(
     "term ||s_B w*_B||^2 + sigma^2, whatever the spectrum.",
     (Check("A1.excess_over_bound", stat_golden_ul_excess, "positive",
            "E[UL(w_g) - ||s_B w*_B||^2 - sigma^2] > 0"),),
-    premise=lambda s: None if s.d_lap > 0 else (
-        f"{PREMISE}A1 is about the overlap's part and here d_lap = 0 (E UL(w_g) then "
-        f"equals ||s_B w*_B||^2 + sigma^2 exactly, which C2 checks)"),
-    section="docs/theory.md, section 6")
+    premise=_overlapping_supports, section="docs/theory.md, section 6")
 
 
 def stat_early_distance(batch, models, steps=EARLY_STEPS):

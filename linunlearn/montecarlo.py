@@ -7,7 +7,6 @@ t_quantile              the Student-t factor of those intervals: half-width / st
 seed_sequence           the SeedSequence of a labelled stream (a claim, a regime, ...)
 run_trials              a statistic on independent draws of a scenario, batched
 trials_for_precision    how many trials give an interval of a given half-width
-make_executor           a process pool for ``workers > 1``
 CONFIDENCE              the confidence level of every interval the verifier reports
 
 Trial ``i`` of a run always uses the ``i``-th child of one
@@ -19,17 +18,16 @@ and every closed form and metric runs on the whole stack at once.
 
 import warnings
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
+import scipy.special
 
 from ._linalg import one_blas_thread
 from ._validation import check_float, check_int, warn
 
 __all__ = ["ConfidenceInterval", "confidence_interval", "t_quantile", "seed_sequence",
-           "run_trials", "trials_for_precision", "make_executor", "CONFIDENCE"]
+           "run_trials", "trials_for_precision", "CONFIDENCE"]
 
 #: Two-sided confidence level of every interval the verifier reports. With a
 #: few dozen intervals per run, 99.9% keeps the chance that any true claim is
@@ -146,7 +144,7 @@ def t_quantile(n_trials, confidence=CONFIDENCE):
     >>> bool(ci.high == ci.estimate + t * ci.std_error)
     True
     """
-    return float(scipy.stats.t.ppf(0.5 + confidence / 2, n_trials - 1))
+    return float(scipy.special.stdtrit(n_trials - 1, 0.5 + confidence / 2))
 
 
 def seed_sequence(seed, *labels):
@@ -224,13 +222,7 @@ def trials_for_precision(pilot, precision, *, scale=None, confidence=CONFIDENCE,
     sd = float(np.std(pilot, ddof=1))
     if sd == 0 or scale == 0:
         return minimum
-    z = scipy.stats.norm.ppf(0.5 + confidence / 2)
+    z = scipy.special.ndtri(0.5 + confidence / 2)
     # 1.5x margin: the pilot's standard deviation is itself uncertain.
     needed = 1.5 * (z * sd / (precision * scale)) ** 2
     return int(np.clip(np.ceil(needed), minimum, maximum))
-
-
-def make_executor(workers):
-    """A process pool for ``workers > 1``, else ``None`` (run in process)."""
-    workers = check_int(workers, "workers", minimum=1)
-    return ProcessPoolExecutor(workers) if workers > 1 else None

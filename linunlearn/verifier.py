@@ -4,6 +4,7 @@ verify          check the paper's claims on their regimes (and C5's map), or a f
 check_claim     one claim on any regime (premise not applied: how false cases are fed)
 entries         the entries ``verify`` runs for a selection of claims and regimes
 run             run entries: the one loop (symbolic proofs once per claim, Monte Carlo)
+Interrupted     Ctrl-C during a run, with the report of what it finished
 ClaimResult     the verdict of one claim on one regime, with its evidence
 Report          every result of a run; ``to_dict`` is the JSON evidence
 format_report   a readable table, a grid per mapped claim, and the notes
@@ -18,17 +19,17 @@ import functools
 import time
 from dataclasses import asdict, dataclass, field, replace
 
-from . import montecarlo
+from . import cache, montecarlo, parallel
 from ._validation import check_float, check_int
 from .checks import FAMILY_ALPHA, CheckResult, combine, settle
-from .claims import (CLAIMS, EXPECTED, GD_RTOL, GD_TRIALS, PREMISE, Claim, Entry,
-                     UserModels, trained_twin)
+from .claims import (CLAIMS, EXPECTED, GD_RTOL, GD_STREAM, GD_TRIALS, PREMISE, Claim, Entry,
+                     Proof, UserModels, trained_twin)
 from .families import FAMILIES
 from .progress import Progress
 from .regimes import DEFAULT_REGIMES, Regime, map_regimes
 
-__all__ = ["verify", "check_claim", "entries", "run", "ClaimResult", "Report", "format_report",
-           "MC_ONLY"]
+__all__ = ["verify", "check_claim", "entries", "run", "ClaimResult", "Report", "Interrupted",
+           "format_report", "MC_ONLY"]
 
 #: How a claim's statement says that a check was left out for lack of an exact value.
 MC_ONLY = "Monte-Carlo-only"
@@ -120,18 +121,40 @@ class Report:
 # selecting and running
 
 
-def _symbolic(claim):
-    """The symbolic proofs of a claim as dicts; a proof that errors is inconclusive."""
-    out = []
+def _proved(claim):
+    """The symbolic proofs of a claim as dicts, and whether each ran to its end."""
+    out, complete = [], True
     for proof in claim.proofs:
         try:
             out += [{"name": r.name, "verdict": r.verdict, "statement": r.statement,
                      "detail": r.detail} for r in proof()]
         except Exception as exc:  # sympy failing to decide is not a pass
+            complete = False
             out.append({"name": proof.__name__, "verdict": "inconclusive",
                         "statement": "", "detail": f"the symbolic check raised "
                                                    f"{type(exc).__name__}: {exc}"})
-    return tuple(out)
+    return tuple(out), complete
+
+
+def _cache_name(claim):
+    """The cache key of a claim's proofs: only the package's own proofs are cached."""
+    if not all(isinstance(p, Proof) or getattr(p, "__module__", "") == "linunlearn.proofs"
+               for p in claim.proofs):
+        return None
+    return "proofs-" + "-".join(p.__name__ for p in claim.proofs)
+
+
+def _symbolic(claim, *, use_cache=True):
+    """The symbolic proofs of a claim as dicts (read back from :mod:`linunlearn.cache`)."""
+    name = _cache_name(claim) if use_cache else None
+    if name is not None:
+        cached = cache.load(name)
+        if cached is not None:
+            return tuple(cached)
+    out, complete = _proved(claim)
+    if name is not None and complete:
+        cache.store(name, list(out))
+    return out
 
 
 def _select(claims):
@@ -202,15 +225,15 @@ def _not_applicable(entry, reason, expected, statement, seed):
                        regime_description=entry.regime.description)
 
 
-def _run_entry(entry, seed, precision, trials, executor, symbolic, apply_premise=True,
-               planned=1):
+def _plan(entry, seed, apply_premise=True):
+    """What an entry runs: ``(statement, checks)``, or its result if its premise fails."""
     claim, regime = entry.claim, entry.regime
     scenario = regime.scenario
-    expected = entry.expected or claim.expected
     statement = entry.statement or claim.statement
     reason = entry.reason or (claim.premise(scenario) if claim.premise else None)
     if reason and apply_premise:
-        return _not_applicable(entry, reason, expected, statement, seed)
+        return _not_applicable(entry, reason, entry.expected or claim.expected, statement,
+                               seed)
     checks = []
     for check in claim.checks:
         if check.kind == "theory" and not entry.keep_theory:
@@ -222,15 +245,30 @@ def _run_entry(entry, seed, precision, trials, executor, symbolic, apply_premise
                 note = f"{note}; {check.stand_in}"
             statement = f"{statement} [{MC_ONLY}: {note}]"
             continue
-        for run_check in [check, *_twins(check, claim, entry)]:
-            checks.append(run_check.run(regime, seed, precision=precision, trials=trials,
-                                        executor=executor, models=entry.models,
-                                        planned=planned))
+        checks += [check, *_twins(check, claim, entry)]
+    return statement, checks
+
+
+def _result(entry, statement, checks, symbolic, seed):
+    """The :class:`ClaimResult` of an entry from its checks' results."""
+    claim, regime = entry.claim, entry.regime
     return ClaimResult(id=claim.id, part=claim.part, regime=regime.name,
-                       verdict=_claim_verdict(symbolic, checks), expected=expected,
-                       statement=statement, symbolic=symbolic, checks=tuple(checks),
-                       seed=seed, regime_description=regime.description,
-                       coords=regime.coords)
+                       verdict=_claim_verdict(symbolic, checks),
+                       expected=entry.expected or claim.expected, statement=statement,
+                       symbolic=symbolic, checks=tuple(checks), seed=seed,
+                       regime_description=regime.description, coords=regime.coords)
+
+
+def _run_entry(entry, seed, precision, trials, executor, symbolic, apply_premise=True,
+               planned=1):
+    plan = _plan(entry, seed, apply_premise)
+    if isinstance(plan, ClaimResult):
+        return plan
+    statement, checks = plan
+    results = [check.run(entry.regime, seed, precision=precision, trials=trials,
+                         executor=executor, models=entry.models, planned=planned)
+               for check in checks]
+    return _result(entry, statement, results, symbolic, seed)
 
 
 def _claim_verdict(symbolic, checks):
@@ -255,7 +293,7 @@ def _twins(check, claim, entry):
                                                 uses=claim.uses),
                     statement=f"{check.statement}, on gradient-descent runs; the models "
                               f"within tol of them", trials=GD_TRIALS,
-                    stream="gradient descent")]
+                    stream=GD_STREAM)]
 
 
 def check_claim(claim, regime, *, seed=0, precision=0.05, trials=None, executor=None,
@@ -333,15 +371,77 @@ def _settled(results, alpha=FAMILY_ALPHA):
     return out
 
 
-def run(todo, *, precision=0.05, seed=0, workers=1, trials=None, progress=False,
-        settings=None, alpha=FAMILY_ALPHA):
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C; ``report`` holds every claim-regime pair it finished."""
+
+    def __init__(self, report, total):
+        super().__init__(f"interrupted after {len(report.results)} of {total} "
+                         f"claim-regime pairs")
+        self.report = report
+        self.total = total
+
+
+def _check_jobs(todo, plans):
+    """The jobs of a run: one check on one regime each, but a regime's gradient-descent
+    checks together (they share its cached runs).
+
+    Returns a list of ``(regime, [(entry index, check index, check, models)])``.
+    """
+    jobs, trained = [], {}
+    for i, (entry, plan) in enumerate(zip(todo, plans)):
+        if isinstance(plan, ClaimResult):
+            continue
+        for j, check in enumerate(plan[1]):
+            task = (i, j, check, entry.models)
+            if check.stream == GD_STREAM:
+                if entry.regime.name not in trained:
+                    trained[entry.regime.name] = (entry.regime, [])
+                    jobs.append(trained[entry.regime.name])
+                trained[entry.regime.name][1].append(task)
+            else:
+                jobs.append((entry.regime, [task]))
+    # the longest first, so that no long job is left to run alone at the end
+    return sorted(jobs, key=lambda job: -sum(_COST.get(task[2].kind, 1) * (
+        4 if task[2].stream == GD_STREAM else 1) for task in job[1]))
+
+
+#: Rough relative costs of the kinds of check, to order the jobs of a run.
+_COST = {"theory": 10, "monotone": 3}
+
+
+def _run_checks(job):
+    """One job: checks on one regime, run here."""
+    (regime, tasks), seed, precision, trials, planned = job
+    return [(i, j, check.run(regime, seed, precision=precision, trials=trials,
+                             models=models, planned=planned))
+            for i, j, check, models in tasks]
+
+
+def _job(job):
+    """A job of :func:`run`: a claim's proofs, or checks on one regime."""
+    kind, value = job
+    if kind == "proof":
+        return kind, (value, *_proved(value))
+    return kind, _run_checks(value)
+
+
+def run(todo, *, precision=0.05, seed=0, workers=1, scheduler=None, trials=None,
+        progress=False, settings=None, alpha=FAMILY_ALPHA):
     """Run entries; return a :class:`Report` (the one loop of the verifier).
+
+    Jobs are the regimes (a regime's entries share its gradient-descent
+    runs) and, beside them, the claims' symbolic proofs not in the cache
+    (:mod:`linunlearn.cache`); they run wherever ``workers`` or
+    ``scheduler`` say (:func:`linunlearn.parallel.executor`), and the report
+    does not depend on where.
 
     Parameters
     ----------
     todo : sequence of Entry
     precision, seed, workers, trials, progress
         As in :func:`verify`.
+    scheduler : str, optional
+        A Dask scheduler (``"local:N"`` or an address), instead of ``workers``.
     settings : dict, optional
         Recorded in the report.
     alpha : float
@@ -351,39 +451,82 @@ def run(todo, *, precision=0.05, seed=0, workers=1, trials=None, progress=False,
     Returns
     -------
     Report
+
+    Raises
+    ------
+    Interrupted
+        On Ctrl-C, with the report of the finished claim-regime pairs.
     """
     precision = check_float(precision, "precision", minimum=0.0, strict=True)
     seed = check_int(seed, "seed", minimum=0)
     if trials is not None:
         trials = check_int(trials, "trials", minimum=2)
     start = time.perf_counter()
-    bar = Progress(len(todo), "verify", enabled=progress)
-    executor = montecarlo.make_executor(workers)
     planned = _planned(todo)
-    proofs, results = {}, []
+    claims = {e.claim.key: e.claim for e in todo if e.proofs and e.claim.proofs}
+    proofs = {}
+    for key, claim in claims.items():
+        name = _cache_name(claim)
+        cached = cache.load(name) if name is not None else None
+        if cached is not None:
+            proofs[key] = tuple(cached)
+    plans = [_plan(entry, seed) for entry in todo]
+    checks = {i: [None] * len(plan[1]) for i, plan in enumerate(plans)
+              if not isinstance(plan, ClaimResult)}
+    # the proofs first: the longest jobs, so that they run beside the Monte Carlo
+    jobs = ([("proof", claim) for key, claim in claims.items() if key not in proofs]
+            + [("checks", (job, seed, precision, trials, planned))
+               for job in _check_jobs(todo, plans)])
+    bar = Progress(len(todo), "verify", enabled=progress)
+    for plan in plans:
+        if isinstance(plan, ClaimResult):
+            bar.update(f"{plan.key} {plan.regime}")
+
+    def done(_, outcome):
+        kind, value = outcome
+        if kind == "proof":
+            claim, symbolic, complete = value
+            proofs[claim.key] = symbolic
+            if complete and _cache_name(claim) is not None:
+                cache.store(_cache_name(claim), list(symbolic))
+            return
+        for i, j, result in value:
+            checks[i][j] = result
+            if all(c is not None for c in checks[i]):
+                bar.update(f"{todo[i].claim.key} {todo[i].regime.name}")
+
+    def report():
+        out = []
+        for i, (entry, plan) in enumerate(zip(todo, plans)):
+            if isinstance(plan, ClaimResult):
+                out.append(plan)
+            elif all(c is not None for c in checks[i]) and (
+                    not entry.proofs or entry.claim.key not in claims
+                    or entry.claim.key in proofs):
+                symbolic = proofs.get(entry.claim.key, ()) if entry.proofs else ()
+                out.append(_result(entry, plan[0], checks[i], symbolic, seed))
+        out = _settled(out, alpha)
+        decisions = sum(len(c.decisions) for r in out for c in r.checks)
+        return Report(tuple(out), seed, precision, time.perf_counter() - start,
+                      {"workers": workers, "trials": trials, "family_alpha": alpha,
+                       "decisions": decisions, **(settings or {})})
+
     try:
-        for entry in todo:
-            symbolic = ()
-            if entry.proofs and entry.claim.proofs:
-                if entry.claim.key not in proofs:
-                    proofs[entry.claim.key] = _symbolic(entry.claim)
-                symbolic = proofs[entry.claim.key]
-            results.append(_run_entry(entry, seed, precision, trials, executor, symbolic,
-                                      planned=planned))
-            bar.update(f"{entry.claim.key} {entry.regime.name}")
+        with parallel.executor(workers, scheduler, jobs=len(jobs)) as ex:
+            parallel.run_jobs(_job, jobs, ex, done=done)
+    except KeyboardInterrupt:
+        partial = report()
+        raise Interrupted(replace(partial, settings={**partial.settings, "interrupted": True,
+                                                     "planned_pairs": len(todo)}),
+                          len(todo)) from None
     finally:
         bar.close()
-        if executor is not None:
-            executor.shutdown()
-    results = _settled(results, alpha)
-    decisions = sum(len(c.decisions) for r in results for c in r.checks)
-    return Report(tuple(results), seed, precision, time.perf_counter() - start,
-                  {"workers": workers, "trials": trials, "family_alpha": alpha,
-                   "decisions": decisions, **(settings or {})})
+    return report()
 
 
 def verify(claims=None, regimes=None, *, family=None, methods=None, precision=0.05,
-           seed=0, workers=1, trials=None, disparity_map=True, progress=False):
+           seed=0, workers=1, scheduler=None, trials=None, disparity_map=True,
+           progress=False):
     """Check claims on regimes; return a :class:`Report`.
 
     Parameters
@@ -412,7 +555,11 @@ def verify(claims=None, regimes=None, *, family=None, methods=None, precision=0.
     seed : int
         Every number in the report is a function of the seed alone.
     workers : int
-        Worker processes; the report does not depend on it.
+        Worker processes (capped at the processors and the jobs); the
+        report does not depend on it.
+    scheduler : str, optional
+        Run on a Dask cluster instead: ``"local:N"`` or a scheduler's address
+        (:func:`linunlearn.parallel.executor`). Same report.
     trials : int, optional
         Fix the Monte Carlo sample size (else chosen from ``precision``).
     disparity_map : bool
@@ -434,6 +581,8 @@ def verify(claims=None, regimes=None, *, family=None, methods=None, precision=0.
         Unknown claims, regimes, family or model names, or a selection that
         leaves nothing to run; a user's model that raises or returns
         something other than finite weights of the right shape.
+    Interrupted
+        On Ctrl-C; its ``report`` holds the finished claim-regime pairs.
 
     Examples
     --------
@@ -469,8 +618,8 @@ def verify(claims=None, regimes=None, *, family=None, methods=None, precision=0.
         settings["methods"] = {name: f"{getattr(fn, '__module__', '?')}:"
                                      f"{getattr(fn, '__qualname__', repr(fn))}"
                                for name, fn in methods.items()}
-    return run(todo, precision=precision, seed=seed, workers=workers, trials=trials,
-               progress=progress, settings=settings)
+    return run(todo, precision=precision, seed=seed, workers=workers, scheduler=scheduler,
+               trials=trials, progress=progress, settings=settings)
 
 
 # --------------------------------------------------------------------------
@@ -528,6 +677,18 @@ def _notes(report):
     return ("notes:\n" + "\n".join(lines)) if lines else ""
 
 
+def _outcome(result):
+    """A claim's verdict as the table shows it: findings never look like failures."""
+    if result.expected == "depends":  # no prediction: a finding, in lower case
+        return f"finding: {result.verdict}"
+    if result.expected == "fails":
+        return ("fails, as predicted" if result.verdict == "fails" else
+                f"{result.verdict.upper()}, predicted to fail"
+                + ("  <- CONTRADICTED" if result.verdict == "holds" else ""))
+    return result.verdict.upper() + ("  <- CONTRADICTED" if result.verdict == "fails"
+                                     else "")
+
+
 def format_report(report):
     """A readable report: one row per check, a grid per mapped claim, then the notes.
 
@@ -551,8 +712,8 @@ def format_report(report):
             rows.append([r.key if first else "", r.regime if first else "",
                          c.name.split(".", 1)[1], sym if first else "", _short(c),
                          c.verdict])
-        expectation = {"fails": " (predicted)", "depends": " (finding)"}.get(r.expected, "")
-        rows.append(["", "", "=> claim", "", "", r.verdict.upper() + expectation])
+        rows.append(["", "", "=> finding" if r.expected == "depends" else "=> claim", "",
+                     "", _outcome(r)])
     lines = _table(rows) if len(rows) > 1 else []
     for key, results in maps.items():
         lines += ["", f"{key} (regime-dependent): {results[0].statement}",
@@ -579,6 +740,10 @@ def format_report(report):
     level = (f"; statistical verdicts at family-wise error level {alpha:g} (Holm across "
              f"{decisions} decisions)" if alpha is not None and decisions else "")
     lines.append(f"\n{'; '.join(parts)}; seed {report.seed}, {report.seconds:.1f} s{level}")
+    if report.settings.get("interrupted"):
+        lines.append(f"INTERRUPTED: {len(report.results)} of "
+                     f"{report.settings.get('planned_pairs', '?')} claim-regime pairs ran "
+                     f"before the run was stopped")
     contradicted = report.failed_expected
     if contradicted:
         lines.append("CONTRADICTED (expected to hold and failed, or predicted to fail and "

@@ -4,6 +4,8 @@ import dataclasses
 import json
 
 import numpy as np
+
+from linunlearn import parallel as lu_parallel
 import pytest
 
 from linunlearn import Scenario, checks, claims, montecarlo, verifier
@@ -251,7 +253,7 @@ def test_same_seed_same_numbers_whatever_the_workers():
     seq = montecarlo.seed_sequence(3, "a")
     one = montecarlo.run_trials(claims.stat_golden_unlearning_loss, reg.scenario,
                                 600, seq)
-    with montecarlo.make_executor(2) as pool:
+    with lu_parallel.executor(2) as pool:
         two = montecarlo.run_trials(claims.stat_golden_unlearning_loss, reg.scenario,
                                     600, montecarlo.seed_sequence(3, "a"), executor=pool)
     np.testing.assert_array_equal(one, two)
@@ -337,7 +339,7 @@ def test_interval_and_seed_validation():
 def test_evidence_is_the_same_whatever_the_workers():
     # 600 trials make three batches, so the pool really splits the work.
     alone = check_claim("C1", UNDERPARAMETERISED_NOISY, trials=600)
-    with montecarlo.make_executor(2) as pool:
+    with lu_parallel.executor(2) as pool:
         pooled = check_claim("C1", UNDERPARAMETERISED_NOISY, trials=600, executor=pool)
     assert alone == pooled
     assert "rank deficient" in pooled.checks[0].detail

@@ -154,7 +154,8 @@ def test_a_batched_model_and_bad_models_are_named():
 
 
 def test_a_users_model_from_a_file_on_the_command_line(tmp_path, capsys):
-    (tmp_path / "my_rbm.py").write_text(textwrap.dedent('''
+    # a file of its own name: docs/extending.md's my_rbm.py is another module
+    (tmp_path / "their_rbm.py").write_text(textwrap.dedent('''
         import linunlearn as lu
 
         def rbm(data):
@@ -165,7 +166,7 @@ def test_a_users_model_from_a_file_on_the_command_line(tmp_path, capsys):
         def good_rbm(data):
             return lu.solve(data, "rbm").w
     '''))
-    path = tmp_path / "my_rbm.py"
+    path = tmp_path / "their_rbm.py"
     code = main(["verify", "--claims", "C5", "--regimes", "overlap", "--trials", "30",
                  "--method", f"rbm={path}:rbm", "--quiet"])
     out = capsys.readouterr().out
@@ -385,3 +386,21 @@ def test_early_stopping_wording_only_where_fine_tuning_is_stopped():
     assert statements["C1"].endswith("(fine-tuning stopped after k = 10 steps)")
     assert "fine-tuning stopped" not in statements["C8"]  # "At convergence ..."
     assert "fine-tuning stopped" not in statements["C7"]
+
+
+def test_findings_and_failures_look_different_in_the_table():
+    from linunlearn.verifier import ClaimResult, _outcome
+    def result(expected, verdict):
+        return ClaimResult("X", "r", verdict, expected, "")
+    shown = {(e, v): _outcome(result(e, v)) for e in ("holds", "fails", "depends")
+             for v in ("holds", "fails", "inconclusive")}
+    assert shown[("holds", "fails")] == "FAILS  <- CONTRADICTED"
+    assert shown[("depends", "fails")] == "finding: fails"
+    assert shown[("fails", "fails")] == "fails, as predicted"
+    assert shown[("fails", "holds")] == "HOLDS, predicted to fail  <- CONTRADICTED"
+    assert shown[("holds", "holds")] == "HOLDS"
+    assert len(set(shown.values())) == len(shown)  # nine cases, nine displays
+    from linunlearn.families import FAMILIES
+    r6 = [e for e in FAMILIES["ridge"].entries() if e.claim.id == "R6"][:1]
+    text = verifier.format_report(verifier.run(r6, trials=40))
+    assert "=> finding" in text and "finding: holds" in text and "HOLDS" not in text

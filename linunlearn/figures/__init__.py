@@ -110,12 +110,13 @@ Examples
 """
 
 import hashlib
+import inspect
 import io
 import os
 import time
 from dataclasses import dataclass, field
 
-from .. import __version__, outputs
+from .. import __version__, outputs, parallel
 from ..progress import Progress
 from ..relearn import compute_relearning
 from ..streams import compute_stream_figure
@@ -398,7 +399,8 @@ def read_manifest(path):
                 if line.split("#", 1)[0].strip()]
 
 
-def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=False):
+def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=False, *,
+                  precomputed=None, workers=1, scheduler=None):
     """Compute, draw and write figures as PDF and PNG.
 
     Parameters
@@ -417,6 +419,12 @@ def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=F
         never written over a full-quality figure.
     progress : bool
         Show a progress bar per figure on a terminal.
+    precomputed : dict, optional
+        Data to draw instead of computing them, by figure name (e.g. the
+        claim map of a sweep, :func:`linunlearn.sweeps.claim_map`).
+    workers, scheduler
+        Where the independent jobs of a figure run (the claim map's cells:
+        :func:`linunlearn.parallel.executor`); the bytes do not depend on it.
 
     Returns
     -------
@@ -442,21 +450,30 @@ def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=F
     check_out_dir(out_dir, names, quick=quick)
     from threadpoolctl import threadpool_limits
     os.makedirs(out_dir, exist_ok=True)
+    precomputed = precomputed or {}
+    parallel_jobs = [n for n in names if n not in precomputed
+                     and "executor" in inspect.signature(FIGURES[n].compute).parameters]
     written, skipped, seconds = {}, {}, {}
-    for n in names:
-        spec = FIGURES[n]
-        reason = spec.unavailable() if spec.unavailable else None
-        if reason:
-            skipped[n] = reason
-            continue
-        start = time.perf_counter()
-        # Many small solves, which BLAS threads only slow down (measured: see
-        # the notes); one thread also takes the thread count out of round-off.
-        with threadpool_limits(limits=1, user_api="blas"), \
-                Progress(None, n, enabled=progress) as bar:
-            data = spec.compute(seed, quick=quick, progress=bar)
-        fig = render(n, data)
-        written[n] = save(fig, os.path.join(out_dir, n), name=n, seed=seed,
-                          quick=quick)
-        seconds[n] = time.perf_counter() - start
+    with parallel.executor(workers if parallel_jobs else 1,
+                           scheduler if parallel_jobs else None) as executor:
+        for n in names:
+            spec = FIGURES[n]
+            reason = spec.unavailable() if spec.unavailable else None
+            if reason:
+                skipped[n] = reason
+                continue
+            start = time.perf_counter()
+            figure_data = precomputed.get(n)
+            if figure_data is None:
+                options = {"executor": executor} if n in parallel_jobs else {}
+                # Many small solves, which BLAS threads only slow down (measured:
+                # see the notes); one thread also takes the thread count out of
+                # round-off.
+                with threadpool_limits(limits=1, user_api="blas"), \
+                        Progress(None, n, enabled=progress) as bar:
+                    figure_data = spec.compute(seed, quick=quick, progress=bar, **options)
+            fig = render(n, figure_data)
+            written[n] = save(fig, os.path.join(out_dir, n), name=n, seed=seed,
+                              quick=quick)
+            seconds[n] = time.perf_counter() - start
     return WriteResult(written, skipped, seconds, _write_manifest(out_dir))

@@ -42,12 +42,11 @@ Examples
 array([0.75, 0.75, 0.  ])
 """
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from .. import claims, families, montecarlo, regimes
+from .. import claims, families, montecarlo, parallel, regimes
 from ..regimes import BASE
 from .._linalg import mv, rmv
 from .._validation import NotConvergedWarning, check_int, warn
@@ -83,10 +82,10 @@ def _theory_args(scenario):
 
 def _golden_expectations(scenario):
     """Exact ``E UL(w_g)`` and ``E`` remaining test loss of golden (``theory``)."""
-    from .. import theory
+    from .. import expectations
     args = _theory_args(scenario)
-    ul = theory.expected_golden_unlearning_loss(*args, sigma=scenario.sigma)
-    test_r = theory.expected_golden_remaining_loss(*args, sigma=scenario.sigma)
+    ul = expectations.expected_golden_unlearning_loss(*args, sigma=scenario.sigma)
+    test_r = expectations.expected_golden_remaining_loss(*args, sigma=scenario.sigma)
     return float(ul), float(test_r)
 
 
@@ -441,21 +440,13 @@ class ClaimMap:
     precision: float = None
 
 
-def _processors():
-    """The processors this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def _map_cell(job):
     """One cell of a claim map: the verifier's check on the cell's regime."""
     _, _, check, regime, seed, trials, precision = job
     return check.run(regime, seed, trials=trials, precision=precision)
 
 
-def compute_claim_map(seed=0, *, quick=False, progress=None):
+def compute_claim_map(seed=0, *, quick=False, progress=None, executor=None):
     """Run C5's checks on a grid of overlap ratio by ``n_r / d_r``.
 
     Regimes from :func:`linunlearn.regimes.map_regimes` (``d_r = 60,
@@ -463,9 +454,11 @@ def compute_claim_map(seed=0, *, quick=False, progress=None):
     steps of 0.1 by ``n_r / d_r`` 0.1 to 0.9 (quick: 3 by 2 with 30 trials).
     Each cell is :meth:`linunlearn.checks.Check.run` with the verifier's
     default adaptive sample size (trials are added until the interval settles
-    the sign), so cells are exactly what ``linunlearn verify`` reports for the
-    same regime and seed. The cells run in parallel, one process per
-    processor (not when ``quick``); the numbers do not depend on it.
+    the sign), decided on its own at the family-wise level 0.01. The cells
+    are independent jobs, run on ``executor`` if one is given
+    (:func:`linunlearn.parallel.executor`); the numbers do not depend on it.
+    A sweep over the same grid (:mod:`linunlearn.sweeps`) gives the same
+    cells.
     """
     seed = check_int(seed, "seed", minimum=0)
     if quick:
@@ -487,23 +480,20 @@ def compute_claim_map(seed=0, *, quick=False, progress=None):
     jobs = [(c, r, checks[name], regime, seed, trials, precision or 0.05)
             for c, name in enumerate(names) for r, regime in enumerate(cells)
             if regime.interpolating]
-    # The cells are independent (each draws from its own seeds): on every
-    # processor there is, unless quick.
-    executor = montecarlo.make_executor(1 if quick else _processors())
-    try:
-        results = map(_map_cell, jobs) if executor is None else executor.map(_map_cell,
-                                                                             jobs)
-        for done, ((c, r, *_), result) in enumerate(zip(jobs, results), 1):
-            a, b = divmod(r, len(nrs))
-            e = result.estimate
-            verdicts[c, a, b] = result.outcome
-            means[c, a, b] = e["mean"]
-            equal[c, a, b] = result.verdict == "equal"
-            n_trials[c, a, b] = result.n_trials
-            _report(progress, done, len(jobs))
-    finally:
-        if executor is not None:
-            executor.shutdown()
+
+    def done(k, result):
+        c, r = jobs[k][:2]
+        a, b = divmod(r, len(nrs))
+        e = result.estimate
+        verdicts[c, a, b] = result.outcome
+        means[c, a, b] = e["mean"]
+        equal[c, a, b] = result.verdict == "equal"
+        n_trials[c, a, b] = result.n_trials
+        finished.append(k)
+        _report(progress, len(finished), len(jobs))
+
+    finished = []
+    parallel.run_jobs(_map_cell, jobs, executor, done=done)
     return ClaimMap(names, tuple(checks[n].statement for n in names),
                     tuple(checks[n].masks for n in names),
                     "flat" if flat else "other", np.asarray(laps, float),

@@ -245,19 +245,24 @@ def test_transition_gap_is_exactly_zero_where_fine_tuning_is_golden():
 
 def test_claim_map_cells_are_the_same_in_worker_processes():
     """The full claim map runs its cells in processes: the same evidence as in this one."""
-    from linunlearn import claims, montecarlo, regimes
+    from linunlearn import claims, regimes
+    from linunlearn import parallel as lu_parallel
     from linunlearn.figures.data import _map_cell
     check = next(c for claim in claims.CLAIMS.values() for c in claim.checks
                  if c.name == "C5.disparity")
     jobs = [(0, r, check, regime, 0, 30, 0.05)
             for r, regime in enumerate(regimes.map_regimes((0.5,), (0.2, 0.5)))]
     serial = [_map_cell(job) for job in jobs]
-    executor = montecarlo.make_executor(2)
-    try:
-        parallel = list(executor.map(_map_cell, jobs))
-    finally:
-        executor.shutdown()
-    assert parallel == serial and serial[0].n_trials == 30
+    with lu_parallel.executor(2) as executor:
+        pooled = lu_parallel.run_jobs(_map_cell, jobs, executor)
+    assert pooled == serial and serial[0].n_trials == 30
+    # and the whole quick map, computed on worker processes
+    from linunlearn.figures.data import compute_claim_map
+    with lu_parallel.executor(2) as executor:
+        pooled_map = compute_claim_map(quick=True, executor=executor)
+    alone = compute_claim_map(quick=True)
+    np.testing.assert_array_equal(pooled_map.verdicts, alone.verdicts)
+    np.testing.assert_array_equal(pooled_map.means, alone.means)
 
 
 def test_side_by_side_gradient_descent_is_gradient_descent_run_by_run():
