@@ -308,9 +308,12 @@ PROVIDERS = {None: paper}
 # the claims' statistics (claims.py)
 
 
+def residual(X, y, w):
+    return norm(mv(X, w) - y) / np.maximum(norm(y), 1e-300)
+
+
 def stat_finetune_remaining_loss(D, models):
-    w = models(D, ("finetune",))["finetune"]
-    return D.rl(w) / np.mean(D.y_r ** 2, -1)
+    return residual(D.X_r, D.y_r, models(D, ("finetune",))["finetune"])
 
 
 def stat_finetune_is_pretrained(D, models):
@@ -319,11 +322,48 @@ def stat_finetune_is_pretrained(D, models):
 
 
 def stat_finetune_unlearning_loss(D, models):
-    return D.ul(models(D, ("finetune",))["finetune"]) / np.mean(D.y_f ** 2, -1)
+    return residual(D.X_f, D.y_f, models(D, ("finetune",))["finetune"])
 
 
 def stat_golden_unlearning_loss(D, models):
     return D.ul(models(D, ("golden",))["golden"])
+
+
+def stat_golden_unlearning_loss_given_remaining(D, models):
+    """``E[UL(w_g) | D_r]`` (the population loss), then its control variates."""
+    s = D.s
+    w_g = models(D, ("golden",))["golden"]
+    ul = D.population(w_g, s.support_f, s.w_f_star)
+    if not np.all(s.scale[s.support_r | s.support_f] == 1.0):
+        return ul
+    overlap = s.support_r & s.support_f
+    blocks = [s.w_r_star * (s.support_r & ~overlap), s.w_r_star * overlap]
+    if not np.array_equal(s.w_f_star * overlap, blocks[1]):
+        blocks.append(s.w_f_star * overlap)
+    blocks = [b for b in blocks if np.any(b)]
+    d_r = int(s.support_r.sum())
+    q = min(s.n_r, d_r) / d_r
+    wide = s.n_r < s.d
+
+    def project(b):  # P_r b, b of shape (d,) or (T, d)
+        b = np.broadcast_to(b, w_g.shape)
+        if wide:
+            return rmv(D.X_r, solve(D.G_r, mv(D.X_r, b)))
+        return mv(D.pinv_r, mv(D.X_r, b))
+    columns = [ul]
+    for i, b in enumerate(blocks):
+        Pb = project(b)
+        columns += [Pb @ a - q * (a @ b) for a in blocks[:i + 1]]
+    if s.sigma > 0 and overlap.any():
+        if wide:
+            pinv = np.swapaxes(solve(D.G_r, D.X_r[..., overlap]), -1, -2)
+        else:
+            pinv = D.pinv_r[:, overlap, :]
+        e = mv(pinv, D.y_r - mv(D.X_r, s.w_r_star))
+        signal = project(s.w_r_star * s.support_r)
+        columns += [np.sum(e ** 2, -1) - s.sigma ** 2 * np.sum(pinv ** 2, (-2, -1)),
+                    2 * np.sum((signal - s.w_f_star)[..., overlap] * e, -1)]
+    return np.stack(columns, -1)
 
 
 def stat_mechanism(D, models):
@@ -335,6 +375,18 @@ def stat_mechanism(D, models):
 def stat_rbm_vs_golden(D, models):
     w = models(D, ("rbm", "golden"))
     return rel(w["rbm"], w["golden"])
+
+
+def stat_rbm_is_reset(D, models):
+    w = models(D, ("rbm", "pretrained"))
+    return rel(w["rbm"], D.s.support_r * w["pretrained"])
+
+
+def stat_rbm_unlearning_residual(D, models):
+    w = models(D, ("rbm", "pretrained"))
+    only_f = D.s.support_f & ~D.s.support_r
+    r = mv(D.X_f, w["rbm"]) - D.y_f + mv(D.X_f, only_f * w["pretrained"])
+    return norm(r) / np.maximum(norm(D.y_f), 1e-300)
 
 
 def stat_rbm_forgets_more(D, models):
@@ -406,7 +458,7 @@ def stat_regulariser_path(D, models, variant="ce"):
     for a in sorted(alphas, reverse=True):  # the largest weight first: its eigh gives the step
         v = regularised(D, w["pretrained"], variant, a, C8_STEPS)
         ul = D.ul(v)
-        out.append((a, np.stack([ul, D.rl(v), np.abs(ul - golden)], -1)))
+        out.append((a, np.stack([ul, D.rl(v), np.abs(ul - golden), golden], -1)))
     out = dict(out)
     return np.stack([out[a] for a in alphas], axis=1)
 
