@@ -41,6 +41,7 @@ def folder():
     >>> from unittest import mock
     >>> with mock.patch.dict(os.environ, {"LINUNLEARN_CACHE": "off"}):
     ...     folder() is None
+    ...
     True
     """
     chosen = os.environ.get("LINUNLEARN_CACHE")

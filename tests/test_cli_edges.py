@@ -85,16 +85,17 @@ def test_help_documents_exit_codes_seed_and_workers(capsys):
     for line in ("0  success", "1  a claim is contradicted", "2  usage or input error",
                  "3  a claim is left inconclusive", "130  interrupted"):
         assert re.search(r"\s+" + r"\s+".join(map(re.escape, line.split())), out), line
-    for command in ("solve", "verify", "compare", "stream", "figures"):
+    for command in ("solve", "verify", "compare", "stream", "figures", "sweep"):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         text = " ".join(capsys.readouterr().out.split())
-        assert re.search(r"--seed SEED [a-z]", text), command  # a help text follows
+        if command != "sweep":  # a sweep's seeds are in its spec
+            assert re.search(r"--seed SEED [a-z]", text), command  # a help text follows
         assert "%%" not in text  # argparse's escape, printed as is in a group title
         if command == "solve":
             assert "scenario (defaults: the 40% overlap regime)" in text
-        if command == "verify":
-            assert re.search(r"--workers WORKERS [a-z]", text)
+        if command in ("verify", "figures", "sweep"):
+            assert re.search(r"--workers N [a-z]", text), command
 
 
 # --------------------------------------------------------------------------
