@@ -128,6 +128,7 @@ def executor(workers=1, scheduler=None, *, jobs=None):
     --------
     >>> with executor(1) as ex:
     ...     ex is None
+    ...
     True
     """
     if scheduler is not None:
