@@ -82,6 +82,10 @@ def _ignore_interrupt():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+#: Seconds to wait for a Dask scheduler's answer before saying it cannot be reached.
+CONNECT_TIMEOUT = 5.0
+
+
 def _dask_client(scheduler):
     try:
         from dask.distributed import Client, LocalCluster
@@ -97,7 +101,7 @@ def _dask_client(scheduler):
                                dashboard_address=":0")
         return Client(cluster), cluster
     try:
-        return Client(scheduler, timeout="5s"), None
+        return Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s"), None
     except (OSError, TimeoutError, ValueError) as exc:
         raise ValueError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
                          f"({exc})") from exc

@@ -81,7 +81,8 @@ def test_the_command_line_starts_and_stops_its_own_local_cluster(capsys):
     assert "HOLDS" in capsys.readouterr().out
 
 
-def test_an_unreachable_scheduler_is_named(capsys):
+def test_an_unreachable_scheduler_is_named(capsys, monkeypatch):
+    monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", 1.0)
     with pytest.raises(SystemExit) as exc:
         main(["verify", "--claims", "C7", "--scheduler", "tcp://127.0.0.1:9", "--quiet"])
     assert exc.value.code == 2

@@ -1,6 +1,7 @@
 """Jobs run anywhere with the same results; Ctrl-C keeps what was done."""
 import json
 import os
+import pathlib
 import signal
 
 import pytest
@@ -125,7 +126,14 @@ def test_a_real_ctrl_c_with_worker_processes(tmp_path):
                              "--precision", "0.01", "--json", str(path), "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-    time.sleep(5)  # past the start and the first jobs
+    children = pathlib.Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    if children.exists():  # Linux: until the worker processes are there
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not children.read_text().split():
+            time.sleep(0.1)
+        time.sleep(2.5)  # and past their first jobs
+    else:
+        time.sleep(5)  # past the start and the first jobs
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
