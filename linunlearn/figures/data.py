@@ -670,32 +670,44 @@ class MethodGaps:
     seed: int
 
 
-def compute_method_gaps(seed=0, *, quick=False, progress=None):
+def _compare_regime(job):
+    """One regime of the method-gaps figure: ``linunlearn compare`` on it."""
+    from .. import compare
+    regime, n_trials, seed = job
+    result = compare.compare([regime], n_trials=n_trials, seed=seed,
+                             confidence=montecarlo.CONFIDENCE)
+    return compare.gaps(result)[regime], result.descriptions[regime], result.confidence
+
+
+def compute_method_gaps(seed=0, *, quick=False, progress=None, executor=None):
     """Run ``linunlearn compare`` on its default regimes and keep the gaps.
 
     Each default regime (distinct, 40% overlap, full overlap; default random
     teacher of :data:`linunlearn.regimes.DEFAULT_REGIMES`) with 200 trials
     (quick: 3), every default method, intervals at ``montecarlo.CONFIDENCE``.
-    The regimes are run one by one (for the progress bar); each draws from
+    The regimes are independent jobs, run on ``executor`` if one is given
+    (:func:`linunlearn.parallel.executor`); each draws from
     ``seed_sequence(seed, "compare", regime)``, so the numbers are those of one
-    ``compare(n_trials=..., seed=seed, confidence=...)`` call.
+    ``compare(n_trials=..., seed=seed, confidence=...)`` call, whatever the
+    executor.
     """
     from .. import compare
     seed = check_int(seed, "seed", minimum=0)
     n_trials = 3 if quick else 200
     names = compare.DEFAULT_COMPARE_REGIMES
-    gaps, descriptions = {}, []
-    for i, regime in enumerate(names):
-        result = compare.compare([regime], n_trials=n_trials, seed=seed,
-                                 confidence=montecarlo.CONFIDENCE)
-        gaps.update(compare.gaps(result))
-        descriptions.append(result.descriptions[regime])
-        _report(progress, i + 1, len(names))
+    finished = []
+
+    def done(*_):
+        finished.append(1)
+        _report(progress, len(finished), len(names))
+    results = parallel.run_jobs(_compare_regime, [(r, n_trials, seed) for r in names],
+                                executor, done=done)
+    gaps = {r: g for r, (g, _, _) in zip(names, results)}
     methods = tuple(gaps[names[0]])
     cells = np.array([[(gaps[r][m].estimate, gaps[r][m].low, gaps[r][m].high)
                        for m in methods] for r in names], float)
-    return MethodGaps(tuple(names), tuple(descriptions), methods, cells[..., 0],
-                      cells[..., 1], cells[..., 2], n_trials, result.confidence, seed)
+    return MethodGaps(tuple(names), tuple(d for _, d, _ in results), methods, cells[..., 0],
+                      cells[..., 1], cells[..., 2], n_trials, results[-1][2], seed)
 
 
 # --------------------------------------------------------------------------

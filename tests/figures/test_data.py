@@ -265,6 +265,22 @@ def test_claim_map_cells_are_the_same_in_worker_processes():
     np.testing.assert_array_equal(pooled_map.means, alone.means)
 
 
+def test_method_gaps_are_the_same_in_worker_processes():
+    """The method gaps run their regimes in processes: the numbers of one compare call."""
+    from linunlearn import compare, montecarlo
+    from linunlearn import parallel as lu_parallel
+    from linunlearn.figures.data import compute_method_gaps
+    with lu_parallel.executor(2) as executor:
+        pooled = compute_method_gaps(quick=True, executor=executor)
+    alone = compute_method_gaps(quick=True)
+    for field in ("mean", "low", "high"):
+        np.testing.assert_array_equal(getattr(pooled, field), getattr(alone, field))
+    whole = compare.gaps(compare.compare(list(alone.regimes), n_trials=3, seed=0,
+                                         confidence=montecarlo.CONFIDENCE))
+    r, m = alone.regimes[-1], alone.methods[-1]
+    assert alone.mean[-1, -1] == whole[r][m].estimate
+
+
 def test_side_by_side_gradient_descent_is_gradient_descent_run_by_run():
     """The training curves' runs: the numbers of gradient_descent, problem by problem."""
     import linunlearn as lu
