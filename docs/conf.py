@@ -1,6 +1,6 @@
 """Sphinx configuration of linunlearn's documentation site.
 
-Build: ``pip install ".[docs]"`` then ``sphinx-build -W docs build/html``
+Build: ``pip install ".[docs]"`` then ``sphinx-build -j 2 -W docs build/html``
 (``-W``: every warning is an error; ``tests/test_docs_site.py`` runs exactly
 this). Nothing is downloaded while building: no intersphinx, the default
 theme, the notebooks executed here by a local kernel and the gallery's
