@@ -4,11 +4,10 @@ import dataclasses
 import json
 
 import numpy as np
-
-from linunlearn import parallel as lu_parallel
 import pytest
 
 from linunlearn import Scenario, checks, claims, montecarlo, verifier
+from linunlearn import parallel as lu_parallel
 from linunlearn.claims import CLAIMS
 from linunlearn.cli import main
 from linunlearn.regimes import DEFAULT_REGIMES, Regime, map_regimes

@@ -390,3 +390,21 @@ def test_a_uniform_but_not_unit_scale_has_no_exact_expectation():
     s = lu.Scenario.overlapping(12, 8, 3, 5, 3, scale=np.full(17, 2.0))
     assert "not isotropic" in claims.golden_ul_exact(s)
     assert claims.golden_ul_exact(lu.Scenario.overlapping(12, 8, 3, 5, 3)) is None
+
+
+def test_a_family_moves_the_progress_bar_unless_quiet(monkeypatch):
+    # a family runs through verify's one loop: its bar, and --quiet silences it
+    from linunlearn import verifier as module
+    seen = []
+
+    class Recorder(module.Progress):
+        def __init__(self, total, label, *, enabled=True):
+            seen.append((label, total, enabled))
+            super().__init__(total, label, enabled=enabled)
+
+    monkeypatch.setattr(module, "Progress", Recorder)
+    for quiet in (False, True):
+        main(["verify", "--family", "underparameterized", "--trials", "20"]
+             + ["--quiet"] * quiet)
+    total = len(families.FAMILIES["underparameterized"].entries())
+    assert seen == [("verify", total, True), ("verify", total, False)]
