@@ -49,7 +49,8 @@ def missing_pages(site):
 def build(src, out):
     return subprocess.run(
         [sys.executable, "-m", "sphinx", "-j", "2", "-W", "--keep-going", "-E", "-q",
-         "-b", "html", str(src / "docs"), str(out)], capture_output=True, text=True, timeout=1200)
+         "-b", "html", str(src / "docs"), str(out)],
+        capture_output=True, text=True, timeout=1200)
 
 
 @pytest.fixture(scope="module")
