@@ -410,7 +410,11 @@ class UserModels:
         :class:`Batched`, ``fn(batch)`` takes a whole
         :class:`~linunlearn.DatasetBatch` and returns ``(trials, d)``.
     base : callable, optional
-        The provider of the other models (default :func:`paper_models`).
+        The provider of the other models (default :func:`paper_models`). Its
+        attributes are this provider's too (a family's ridge penalty ``lam``,
+        its budgets ``steps`` and ``pre_steps``): the family's own claims,
+        about models its provider defines (ridge fine-tuning, early-stopped
+        paths), read them.
 
     Raises
     ------
@@ -439,6 +443,12 @@ class UserModels:
                 raise TypeError(f"methods[{name!r}] must be callable, got "
                                 f"{type(fn).__name__}")
         self.overrides, self.base = dict(overrides), base
+
+    def __getattr__(self, name):  # only for names not found on self: the base's
+        base = self.__dict__.get("base")
+        if base is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(base, name)
 
     def __call__(self, batch, *methods, fbm=None):
         own = [m for m in methods if m not in self.overrides]

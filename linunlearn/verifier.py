@@ -283,8 +283,10 @@ def _twins(check, claim, entry):
     paper's regime only (``[X_r; X_f]`` of full row rank), where gradient
     descent converges within its step budget.
     """
-    if not check.trained or not claim.uses or (
-            entry.models is not None and not isinstance(entry.models, UserModels)):
+    models = entry.models
+    if isinstance(models, UserModels):  # a user's models over a family's provider
+        models = models.base
+    if not check.trained or not claim.uses or models is not None:
         return []
     if not entry.regime.interpolating:
         return []

@@ -404,3 +404,27 @@ def test_findings_and_failures_look_different_in_the_table():
     r6 = [e for e in FAMILIES["ridge"].entries() if e.claim.id == "R6"][:1]
     text = verifier.format_report(verifier.run(r6, trials=40))
     assert "=> finding" in text and "finding: holds" in text and "HOLDS" not in text
+
+
+def test_a_users_model_runs_in_the_families_with_providers_of_their_own():
+    # before: AttributeError ('UserModels' has no 'lam' / 'pre_steps'); the
+    # family's own claims read its provider's settings through the user's
+    calls = []
+
+    def rbm(data):  # the paper's RBM: no ridge penalty, run to convergence
+        calls.append(1)
+        return lu.solve(data, "rbm").w
+    for family in ("ridge", "early-stopping"):
+        mine = verifier.verify(family=family, methods={"rbm": rbm}, trials=20)
+        theirs = verifier.verify(family=family, trials=20)
+        assert calls
+        # no gradient-descent twins: a family's models are not plain training
+        assert not any(c.name.endswith(".gd") for r in mine.results for c in r.checks)
+        verdicts = {(r.key, r.regime): r.verdict for r in mine.results}
+        expected = {(r.key, r.regime): r.verdict for r in theirs.results}
+        if family == "early-stopping":  # from a converged w_o, its RBM is the paper's
+            same = [k for k in expected if k[1] == "early-stopping, overlap"]
+            assert same and all(verdicts[k] == expected[k] for k in same)
+        else:  # an unpenalised RBM is not the ridge family's: C6 catches it
+            key = ("C6", "ridge lambda=0.01, full-overlap")
+            assert expected[key] == "holds" and verdicts[key] == "fails"
