@@ -193,6 +193,25 @@ def holm(pvalues, alpha=FAMILY_ALPHA):
     return reject
 
 
+def _checked_sample(x, n, where, *, nan_allowed):
+    """A statistic's draws: one value (or row) per draw, finite (NaN only where allowed).
+
+    An identity's NaN means a gradient-descent run that reached no limit
+    (its check is then inconclusive); anywhere else it is a broken statistic.
+    """
+    x = np.asarray(x)
+    if x.ndim == 0 or x.shape[0] != n or not np.issubdtype(x.dtype, np.number):
+        raise ValueError(f"{where}: the statistic must return one number (or one row) "
+                         f"per draw, shape ({n},) or ({n}, k); got shape {x.shape}, "
+                         f"dtype {x.dtype}")
+    bad = ~np.isfinite(x) if not nan_allowed else np.isinf(x)
+    if bad.any():
+        rows = int(np.any(bad.reshape(n, -1), axis=1).sum())
+        raise ValueError(f"{where}: the statistic returned NaN or inf on {rows} of {n} "
+                         f"draws")
+    return x
+
+
 # --------------------------------------------------------------------------
 # results
 
@@ -417,9 +436,17 @@ class Check:
         trials = self.trials or trials
 
         def draw(n, *stage):
-            return montecarlo.run_trials(statistic, regime.scenario, n,
-                                         montecarlo.seed_sequence(*labels, *stage),
-                                         executor=executor)
+            where = f"{self.name} on {regime.name}"
+            try:
+                x = montecarlo.run_trials(statistic, regime.scenario, n,
+                                          montecarlo.seed_sequence(*labels, *stage),
+                                          executor=executor)
+            except (ValueError, TypeError) as exc:
+                raise type(exc)(f"{where}: {exc}") from exc
+            except Exception as exc:  # a user's statistic: named, in one line
+                raise ValueError(f"{where}: its statistic raised "
+                                 f"{type(exc).__name__}: {exc}") from exc
+            return _checked_sample(x, n, where, nan_allowed=self.kind == "identity")
 
         level = alpha / max(planned, 1)
         with warnings.catch_warnings(record=True) as caught:

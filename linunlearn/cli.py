@@ -58,12 +58,29 @@ def _import_source(source, option):
         spec = importlib.util.spec_from_file_location(name, source)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[name]
+            raise ValueError(f"{option}: importing {source} raised "
+                             f"{_exception_line(exc)}") from exc
         return module
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())  # a module of this folder, as under python -m
     try:
         return importlib.import_module(source)
     except ModuleNotFoundError as exc:
-        raise ValueError(f"{option}: {exc}") from None
+        raise ValueError(f"{option}: {exc} (a file is named with its .py)") from None
+    except Exception as exc:
+        raise ValueError(f"{option}: importing {source} raised "
+                         f"{_exception_line(exc)}") from exc
+
+
+def _exception_line(exc):
+    """``Type: message`` of an exception, and where in the user's file for a syntax error."""
+    if isinstance(exc, SyntaxError):
+        return f"SyntaxError: {exc.msg} (line {exc.lineno})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _load(targets):

@@ -782,9 +782,16 @@ def _interpolates(X, y, w, fitted=None):
 
 
 def _check_weights(data, method, w):
-    """Refuse weights that losses and metrics could not use (beyond ``MAX_ABS``)."""
+    """Refuse weights of the wrong shape, not finite, or beyond ``MAX_ABS``."""
+    shape = np.shape(w)
+    if shape != data.w_shape:
+        raise ValueError(f"{method}: its weights must have shape {data.w_shape} (one per "
+                         f"feature{', per output' if len(data.w_shape) > 1 else ''}), "
+                         f"got {shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{method}: its weights are not finite (NaN or inf)")
     largest = float(np.max(np.abs(w))) if np.size(w) else 0.0
-    if not largest <= MAX_ABS:  # also NaN
+    if not largest <= MAX_ABS:
         raise ValueError(
             f"{method}: its weights reach {largest:.3g}, beyond {MAX_ABS:g} (the limit "
             f"of what losses square): the features X_r, X_f (largest entry "
@@ -884,7 +891,12 @@ def solve(data, method, *, numeric=False, **options):
         raise ValueError(f"unknown option(s) {', '.join(unknown)} for method "
                          f"{method!r} (numeric={numeric}); allowed: "
                          f"{', '.join(sorted(allowed)) or 'none'}")
-    fields = spec.solver(data, numeric=numeric, **options)
+    try:
+        fields = spec.solver(data, numeric=numeric, **options)
+    except (ValueError, TypeError, ArithmeticError, MemoryError):
+        raise
+    except Exception as exc:  # a registered method's own failure: named, in one line
+        raise ValueError(f"method {method!r} raised {type(exc).__name__}: {exc}") from exc
     _check_weights(data, method, fields["w"])
     if numeric and "stages" not in fields and fields.get("run") is not None:
         fields["stages"] = (Stage(method, "training", fields["run"]),)

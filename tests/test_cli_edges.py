@@ -157,3 +157,110 @@ def test_huge_sizes_are_refused_with_the_memory_needed(capsys, monkeypatch):
                         capsys)
     assert re.search(r"linunlearn compare: error: random_features: 1797 samples x "
                      r"n_features=10000000 needs about [\d.]+ GiB", err), err
+
+
+# --------------------------------------------------------------------------
+# a user's own code that fails: one line naming it, exit status 2 (not 1,
+# which means a contradicted claim), never a traceback
+
+USER_CODE = '''
+import numpy as np
+import linunlearn as lu
+from linunlearn import figures
+from linunlearn.checks import Check
+from linunlearn.claims import Claim, declare
+
+
+def raising(batch, models=None):
+    raise RuntimeError("boom")
+
+
+def not_finite(batch, models=None):
+    return np.full(len(batch), np.nan)
+
+
+def one_value(batch, models=None):
+    return np.zeros(1)
+
+
+for key, statistic in (("QR", raising), ("QN", not_finite), ("QS", one_value)):
+    declare(Claim(key, "a broken statistic", (Check(key + ".x", statistic, "positive",
+                                                    "x > 0"),), regimes=("overlap",)))
+
+
+@lu.register_method("edge_boom")
+def edge_boom(data, *, numeric=False):
+    raise RuntimeError("boom inside")
+
+
+@lu.register_method("edge_nan")
+def edge_nan(data, *, numeric=False):
+    return {"w": np.full(data.w_shape, np.nan)}
+
+
+@lu.register_method("edge_short")
+def edge_short(data, *, numeric=False):
+    return {"w": np.zeros(3)}
+
+
+def compute(seed=0, *, quick=False, progress=None):
+    raise RuntimeError("no data")
+
+
+figures.register_figure("edge_figure", "a broken figure", compute=compute,
+                        draw=lambda data: None)
+'''
+
+
+@pytest.fixture
+def user_code(tmp_path):
+    from linunlearn import claims, figures, solutions
+    path = tmp_path / "edge_user_code.py"
+    path.write_text(USER_CODE)
+    yield str(path)
+    for key in ("QR", "QN", "QS"):
+        if key in claims.CLAIMS:
+            claims.undeclare(key)
+    for name in ("edge_boom", "edge_nan", "edge_short"):
+        if name in solutions.available_methods():
+            solutions.unregister_method(name)
+    if "edge_figure" in figures.FIGURES:
+        figures.unregister_figure("edge_figure")
+
+
+def test_failures_in_a_users_code_are_one_line_and_exit_2(user_code, tmp_path, capsys):
+    # before: a traceback ending in the user's exception, and exit status 1
+    verify = ["verify", "--import", user_code, "--trials", "50", "--quiet", "--claims"]
+    cases = [
+        (verify + ["QR"], "QR.x on overlap: its statistic raised RuntimeError: boom"),
+        (verify + ["QN"], "QN.x on overlap: the statistic returned NaN or inf on 50 of 50"),
+        (verify + ["QS"], "QS.x on overlap: the statistic must return one number (or one "
+                          "row) per draw, shape (50,) or (50, k); got shape (1,)"),
+        (["compare", "--import", user_code, "--regimes", "overlap", "--trials", "3",
+          "--quiet", "--methods", "golden", "edge_boom"],
+         "method 'edge_boom' raised RuntimeError: boom inside"),
+        (["compare", "--import", user_code, "--regimes", "overlap", "--trials", "3",
+          "--quiet", "--methods", "edge_nan"], "edge_nan: its weights are not finite"),
+        (["compare", "--import", user_code, "--regimes", "overlap", "--trials", "3",
+          "--quiet", "--methods", "edge_short"],
+         "edge_short: its weights must have shape (84,) (one per feature), got (3,)"),
+        (["figures", "--import", user_code, "edge_figure", "--quick", "--out",
+          str(tmp_path / "out")], "figure 'edge_figure': computing it raised RuntimeError"),
+    ]
+    for argv, message in cases:
+        err = _exit_message(argv, capsys)
+        assert message in err and "Traceback" not in err, (argv, err)
+
+
+def test_an_import_that_fails_names_the_file(tmp_path, capsys, monkeypatch):
+    (tmp_path / "edge_syntax.py").write_text("def f(:\n    pass\n")
+    (tmp_path / "edge_needs.py").write_text("raise ImportError('needs foo')\n")
+    err = _exit_message(["verify", "--import", str(tmp_path / "edge_syntax.py")], capsys)
+    assert "edge_syntax.py raised SyntaxError: invalid syntax (line 1)" in err
+    # a module of the current folder, by name (as python -m would find it)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p not in ("", ".")])
+    err = _exit_message(["compare", "--import", "edge_needs"], capsys)
+    assert "--import edge_needs: importing edge_needs raised ImportError: needs foo" in err
+    err = _exit_message(["verify", "--import", "edge_nowhere"], capsys)
+    assert "No module named 'edge_nowhere' (a file is named with its .py)" in err
