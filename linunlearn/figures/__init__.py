@@ -278,7 +278,7 @@ register_figure("method_gaps", "average gap to golden of every method of "
                 "`linunlearn compare` in each default regime",
                 compute=compute_method_gaps, draw=draw_method_gaps)
 register_figure("regime_gaps", "fine-tuning's UL gap to golden against the ridge "
-                "penalty, the fine-tuning steps and n_r/d_r across 1",
+                "penalty, the fine-tuning steps and n_r/d_r (below and above 1)",
                 compute=compute_regime_gaps, draw=draw_regime_gaps)
 register_figure("geometry", "3-D class example: where fine-tuning, golden, RBM and "
                 "projection land", compute=compute_geometry, draw=draw_geometry)
@@ -399,6 +399,17 @@ def read_manifest(path):
                 if line.split("#", 1)[0].strip()]
 
 
+def _named(name, doing, function, *args, **kwargs):
+    """``function(*args, **kwargs)``; a failure other than a usage error names the figure."""
+    try:
+        return function(*args, **kwargs)
+    except (ValueError, TypeError, ArithmeticError, MemoryError):
+        raise
+    except Exception as exc:
+        raise ValueError(f"figure {name!r}: {doing} it raised {type(exc).__name__}: "
+                         f"{exc}") from exc
+
+
 def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=False, *,
                   precomputed=None, workers=1, scheduler=None):
     """Compute, draw and write figures as PDF and PNG.
@@ -471,8 +482,9 @@ def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=F
                 # round-off.
                 with threadpool_limits(limits=1, user_api="blas"), \
                         Progress(None, n, enabled=progress) as bar:
-                    figure_data = spec.compute(seed, quick=quick, progress=bar, **options)
-            fig = render(n, figure_data)
+                    figure_data = _named(n, "computing", spec.compute, seed, quick=quick,
+                                         progress=bar, **options)
+            fig = _named(n, "drawing", render, n, figure_data)
             written[n] = save(fig, os.path.join(out_dir, n), name=n, seed=seed,
                               quick=quick)
             seconds[n] = time.perf_counter() - start
