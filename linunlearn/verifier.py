@@ -198,6 +198,12 @@ def entries(claims=None, regimes=None, *, disparity_map=True):
     >>> [(e.claim.key, e.regime.name) for e in entries(["C4", "C6"])]
     [('C4', 'distinct'), ('C6', 'full-overlap')]
     """
+    for value, what in ((claims, "claims"), (regimes, "regimes")):
+        if isinstance(value, str):
+            raise TypeError(f"{what} must be a list, e.g. [{value!r}], got the string "
+                            f"{value!r}")
+        if value is not None and hasattr(value, "__len__") and len(value) == 0:
+            raise ValueError(f"{what} is empty: leave it out (None) to run every one")
     selected = list(CLAIMS.values()) if claims is None else _select(claims)
     names = [r for r in regimes or () if isinstance(r, str)]
     for name in names:
@@ -681,6 +687,8 @@ def _notes(report):
 
 def _outcome(result):
     """A claim's verdict as the table shows it: findings never look like failures."""
+    if result.checks and all(c.kind == "premise" for c in result.checks):
+        return "premise does not apply"  # inconclusive in the evidence, never a verdict
     if result.expected == "depends":  # no prediction: a finding, in lower case
         return f"finding: {result.verdict}"
     if result.expected == "fails":
@@ -713,7 +721,7 @@ def format_report(report):
             first = i == 0
             rows.append([r.key if first else "", r.regime if first else "",
                          c.name.split(".", 1)[1], sym if first else "", _short(c),
-                         c.verdict])
+                         "does not apply" if c.kind == "premise" else c.verdict])
         rows.append(["", "", "=> finding" if r.expected == "depends" else "=> claim", "",
                      "", _outcome(r)])
     lines = _table(rows) if len(rows) > 1 else []

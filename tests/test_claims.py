@@ -342,3 +342,22 @@ def test_evidence_is_the_same_whatever_the_workers():
         pooled = check_claim("C1", UNDERPARAMETERISED_NOISY, trials=600, executor=pool)
     assert alone == pooled
     assert "rank deficient" in pooled.checks[0].detail
+
+
+def test_a_premise_that_does_not_apply_is_shown_as_such():
+    # before: "INCONCLUSIVE" in the claim's row while the summary counted it apart
+    report = verifier.verify(["C4"], [DEFAULT_REGIMES["overlap"]], trials=20)
+    table = verifier.format_report(report)
+    assert "premise does not apply" in table and "INCONCLUSIVE" not in table
+    assert report.results[0].verdict == "inconclusive"  # the evidence is unchanged
+
+
+@pytest.mark.parametrize("args, error, message", [
+    (("C1",), TypeError, r"claims must be a list, e.g. \['C1'\], got the string 'C1'"),
+    (([],), ValueError, "claims is empty"),
+    ((["C1"], []), ValueError, "regimes is empty"),
+    ((["C1"], "overlap"), TypeError, "regimes must be a list"),
+])
+def test_verify_names_a_string_or_an_empty_selection(args, error, message):
+    with pytest.raises(error, match=message):
+        verifier.verify(*args)
