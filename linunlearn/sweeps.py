@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import outputs, parallel
+from ._validation import LinunlearnWarning, warn
 from .progress import Progress
 from .regimes import BASE, Regime, base_scenario, flat_scenario
 
@@ -231,8 +232,13 @@ def read_spec(source):
     name = raw.get("name", "sweep")
     if not isinstance(name, str):
         _fail(where, "name", f"must be a string, got {name!r}")
-    return Spec(seeds, tuple(claims or ()), tuple(methods or ()), fixed, swept, trials,
+    spec = Spec(seeds, tuple(claims or ()), tuple(methods or ()), fixed, swept, trials,
                 precision, teacher, name)
+    try:
+        cells(spec)  # every cell a valid scenario, before any work
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    return spec
 
 
 def _cell_name(point):
@@ -267,7 +273,12 @@ def cells(spec):
             raise ValueError(f"grid cell {_cell_name(point)}: d_lap = {sizes['d_lap']} "
                              f"exceeds min(d_r, d_f) = {min(sizes['d_r'], sizes['d_f'])}")
         make = flat_scenario if spec.teacher == "flat" else base_scenario
-        scenario = make(**sizes, sigma=params["sigma"])
+        try:
+            scenario = make(**sizes, sigma=params["sigma"])
+        except ValueError as exc:  # e.g. a ratio that rounds a size to 0
+            raise ValueError(f"grid cell {_cell_name(point)} "
+                             f"({', '.join(f'{k}={v}' for k, v in sizes.items())}): "
+                             f"{exc}") from None
         out.append(Regime(_cell_name(point), scenario,
                           ", ".join(f"{k}={v}" for k, v in sizes.items()), point))
     return out
@@ -388,7 +399,12 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, progress=False):
     canonical = json.loads(json.dumps(spec.to_dict()))
     if os.path.exists(recorded):
         with open(recorded) as fh:
-            if json.load(fh) != canonical:
+            try:
+                previous = json.load(fh)
+            except ValueError:
+                raise ValueError(f"--out {out_dir}: its spec.json is damaged; remove it "
+                                 f"(the finished units are kept) to go on") from None
+            if previous != canonical:
                 raise ValueError(f"--out {out_dir}: holds a sweep of another spec; give "
                                  f"another folder, or remove it to start again")
     unit_dir = os.path.join(out_dir, "units")
@@ -396,7 +412,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, progress=False):
     if not os.path.exists(recorded):
         outputs.write_json(recorded, canonical)
     files = [_unit_file(regimes[c].name, topic, seed) for c, topic, seed in units]
-    todo = [i for i, f in enumerate(files) if not os.path.exists(os.path.join(unit_dir, f))]
+    todo = [i for i, f in enumerate(files) if _load_unit(os.path.join(unit_dir, f)) is None]
     resumed = len(units) - len(todo)
     bar = Progress(len(units), "sweep", enabled=progress)
     bar.update(steps=resumed)
@@ -409,7 +425,8 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, progress=False):
 
     try:
         for attempt in range(_RETRIES + 1):
-            todo_now = [i for i in todo if not os.path.exists(os.path.join(unit_dir, files[i]))]
+            todo_now = [i for i in todo
+                        if _load_unit(os.path.join(unit_dir, files[i]), quiet=True) is None]
             jobs = [(regimes[units[i][0]], units[i][1], units[i][2], spec.trials,
                      spec.precision, spec.methods) for i in todo_now]
             try:
@@ -423,10 +440,26 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, progress=False):
         bar.close()
     rows = []
     for f in files:
-        with open(os.path.join(unit_dir, f)) as fh:
-            rows += json.load(fh)
+        rows += _load_unit(os.path.join(unit_dir, f))
     csv_path, json_path = _write_table(out_dir, spec, rows)
     return SweepResult(tuple(rows), len(units), len(todo), resumed, csv_path, json_path)
+
+
+def _load_unit(path, quiet=False):
+    """The rows of a finished unit, or ``None`` (not run, or damaged: run again, warned)."""
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as fh:
+            rows = json.load(fh)
+        if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
+            return rows
+    except (OSError, ValueError):
+        pass
+    if not quiet:
+        warn(f"{path}: not a finished unit (damaged or empty); running it again",
+             LinunlearnWarning)
+    return None
 
 
 def _write_table(out_dir, spec, rows):

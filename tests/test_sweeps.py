@@ -42,6 +42,8 @@ def _write(tmp_path, text, name="spec.toml"):
     ({"claims": ["C5"], "grid": {"n_r": [10]}, "trials": 1}, "trials: must be >= 2"),
     ({"claims": ["C5"], "grid": {"n_r": [10]}, "scenario": {"teacher": "x"}},
      "scenario.teacher: must be 'flat' or 'random'"),
+    ({"claims": ["C5"], "grid": {"n_r/d_r": [0.001]}},
+     r"grid cell n_r/d_r=0.001 \(d_r=60, d_f=40, d_lap=16, n_r=0, n_f=15\): n_r must be"),
 ])
 def test_a_bad_spec_gets_an_error_naming_the_key(spec, message):
     with pytest.raises(ValueError, match=f"spec: {message}"):
@@ -175,6 +177,24 @@ def test_a_folder_of_another_sweep_is_refused(tmp_path):
         sweeps.run_sweep({**CLAIM_MAP, "grid": {"n_r/d_r": [0.2]}}, tmp_path)
     with pytest.raises(ValueError, match="is a file, not a folder"):
         sweeps.run_sweep(CLAIM_MAP, tmp_path / "table.csv")
+
+
+def test_a_damaged_unit_is_run_again_and_named(tmp_path):
+    # before: "Expecting property name ..." from json, and no way to resume
+    spec = {**CLAIM_MAP, "grid": {"n_r/d_r": [0.5]}}
+    first = sweeps.run_sweep(spec, tmp_path)
+    table = (tmp_path / "table.csv").read_bytes()
+    damaged, emptied = sorted((tmp_path / "units").iterdir())[:2]
+    damaged.write_text("{bad")
+    emptied.write_text("")
+    with pytest.warns(UserWarning, match="not a finished unit") as caught:
+        again = sweeps.run_sweep(spec, tmp_path)
+    assert {str(damaged), str(emptied)} <= {str(w.message).split(":")[0] for w in caught}
+    assert (again.ran, again.resumed) == (2, first.units - 2)
+    assert (tmp_path / "table.csv").read_bytes() == table
+    (tmp_path / "spec.json").write_text("{")
+    with pytest.raises(ValueError, match="its spec.json is damaged; remove it"):
+        sweeps.run_sweep(spec, tmp_path)
 
 
 def test_methods_are_swept_without_run_times(tmp_path):
