@@ -347,7 +347,12 @@ def _cmd_verify(args):
     if args.family is not None and (args.claims or args.regimes):
         raise ValueError("--family runs a whole family: it cannot be combined with "
                          "--claims or --regimes")
-    methods = dict(_user_method(spec) for spec in args.method or ())
+    methods = {}
+    for spec in args.method or ():
+        name, fn = _user_method(spec)
+        if name in methods:
+            raise ValueError(f"--method {spec}: {name} is given twice")
+        methods[name] = fn
     try:
         report = verifier.verify(
             claims=args.claims, regimes=args.regimes, family=args.family,
@@ -427,6 +432,9 @@ def _cmd_compare(args):
 def _cmd_stream(args):
     from . import streams, verifier
     _load(args.imports)
+    for flag, value, least in (("--requests", args.requests, 1), ("--trials", args.trials, 2)):
+        if value is not None and value < least:
+            raise ValueError(f"{flag} must be >= {least}, got {value}")
     quiet = args.quiet or args.json
     table = streams.stream_table(args.methods, args.regime, k=args.requests,
                                  n_trials=20 if args.trials is None else args.trials,
@@ -530,12 +538,15 @@ def build_parser():
 
     p = sub.add_parser("verify", allow_abbrev=False, help="check the paper's claims symbolically and "
                                       "by Monte Carlo")
-    p.add_argument("--claims", nargs="+", metavar="ID", help="e.g. C1 C5")
-    p.add_argument("--regimes", nargs="+", metavar="NAME",
+    p.add_argument("--claims", nargs="+", action="extend", metavar="ID",
+                   help="e.g. C1 C5 (repeatable)")
+    p.add_argument("--regimes", nargs="+", action="extend", metavar="NAME",
                    help="default regimes to run: distinct, overlap, full-overlap, "
-                        "noisy-overlap, separate-teachers")
+                        "noisy-overlap, separate-teachers (repeatable)")
     p.add_argument("--precision", type=float, default=None,
-                   help="target half-width of the confidence intervals, relative")
+                   help="relative half-width aimed at by theory checks without a "
+                        "resolution of their own (the families'; default 0.05): "
+                        "they detect twice it")
     p.add_argument("--trials", type=int, default=None,
                    help="fix the Monte Carlo sample size per check")
     p.add_argument("--no-map", action="store_true",

@@ -532,7 +532,7 @@ def compare(regimes=None, *, data=None, methods=None, n_trials=20, seed=0,
         columns = tuple(c for c in COLUMNS if c in next(iter(rows.values()))[0])
         outputs = "" if data.n_outputs is None else f", k={data.n_outputs} outputs"
         return Comparison(("data",), tuple(specs), specs, columns, cells, reasons,
-                          {"data": f"user data: n_r={data.n_r}, n_f={data.n_f}, "
+                          {"data": f"one data set: n_r={data.n_r}, n_f={data.n_f}, "
                                    f"d={data.d}{outputs}"}, 1, seed, confidence)
     n_trials = check_int(n_trials, "n_trials", minimum=2)
     scenarios = _regimes(regimes)

@@ -31,7 +31,7 @@ freeze) of ``w`` then fine-tuning, golden ``X_r^+ y_r`` and ``"pretrained"``
 serve a single request only.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -367,7 +367,10 @@ def stream_table(methods=None, regime="overlap", *, k=DEFAULT_REQUESTS, n_trials
             values[label].append(delete_stream(data, method, k, **options).relative_distance)
         bar.update(regime.name)
     bar.close()
-    cells = {label: montecarlo.confidence_interval(np.array(v)) for label, v in values.items()}
+    cells = {}
+    for label, v in values.items():  # a distance's interval stays at or above 0
+        ci = montecarlo.confidence_interval(np.array(v))
+        cells[label] = replace(ci, low=np.maximum(ci.low, 0.0))
     s = regime.scenario
     description = (f"d_r={s.d_r}, d_f={s.d_f}, d_lap={s.d_lap}, n_r={s.n_r}, n_f={s.n_f}, "
                    f"sigma={s.sigma:g}")

@@ -264,3 +264,30 @@ def test_an_import_that_fails_names_the_file(tmp_path, capsys, monkeypatch):
     assert "--import edge_needs: importing edge_needs raised ImportError: needs foo" in err
     err = _exit_message(["verify", "--import", "edge_nowhere"], capsys)
     assert "No module named 'edge_nowhere' (a file is named with its .py)" in err
+
+
+def test_repeated_options_add_up_or_are_refused(tmp_path, capsys):
+    # before: a second --claims silently replaced the first, a second --method
+    # for the same model silently won
+    assert main(["verify", "--claims", "C1", "--claims", "C7", "--regimes", "overlap",
+                 "--trials", "20", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "\nC1 " in out and "\nC7 " in out
+    path = tmp_path / "edge_rbm.py"
+    path.write_text("import linunlearn as lu\n\ndef rbm(data):\n"
+                    "    return lu.solve(data, 'rbm').w\n")
+    err = _exit_message(["verify", "--method", f"rbm={path}:rbm", "--method",
+                         f"rbm={path}:rbm"], capsys)
+    assert f"--method rbm={path}:rbm: rbm is given twice" in err
+
+
+def test_stream_names_its_options_and_keeps_distances_non_negative(capsys):
+    assert "--requests must be >= 1, got 0" in _exit_message(
+        ["stream", "--requests", "0"], capsys)
+    assert "--trials must be >= 2, got 1" in _exit_message(["stream", "--trials", "1"],
+                                                             capsys)
+    # five draws: before, the intervals of distances near 0 went below it
+    assert main(["stream", "--trials", "5", "--json"]) == 0
+    import json
+    cells = json.loads(capsys.readouterr().out)["methods"].values()
+    assert min(min(c["low"]) for c in cells) == 0.0

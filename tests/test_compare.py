@@ -216,7 +216,7 @@ def test_cli_user_data(tmp_path, capsys):
              X_test_r=data.X_test_r, y_test_r=data.y_test_r,
              X_test_f=data.X_test_f, y_test_f=data.y_test_f)
     assert main(["compare", "--data", str(path), "--methods", "golden", "rbm"]) == 0
-    assert "regime data: user data" in capsys.readouterr().out
+    assert "regime data: one data set" in capsys.readouterr().out
 
 
 def test_every_timed_call_factorises_its_own_data(monkeypatch):
