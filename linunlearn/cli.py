@@ -384,6 +384,10 @@ def _user_method(spec):
     if not (sep and colon and name and where and function):
         raise ValueError(f"--method {spec}: expected NAME=module:function or "
                          f"NAME=file.py:function")
+    from .verifier import MODEL_NAMES
+    if name not in MODEL_NAMES:  # before the user's file runs
+        raise ValueError(f"--method {spec}: unknown model {name!r}; the claims are about "
+                         f"{', '.join(MODEL_NAMES)}")
     loaded = _import_source(where, f"--method {spec}")
     fn = getattr(loaded, function, None)
     if not callable(fn):

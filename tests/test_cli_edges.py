@@ -279,6 +279,12 @@ def test_repeated_options_add_up_or_are_refused(tmp_path, capsys):
     err = _exit_message(["verify", "--method", f"rbm={path}:rbm", "--method",
                          f"rbm={path}:rbm"], capsys)
     assert f"--method rbm={path}:rbm: rbm is given twice" in err
+    (tmp_path / "edge_loud.py").write_text("print('ran')\n")  # never run: the name is wrong
+    with pytest.raises(SystemExit):
+        main(["verify", "--method", f"foo={tmp_path / 'edge_loud.py'}:x"])
+    out, err = capsys.readouterr()
+    assert "unknown model 'foo'; the claims are about pretrained, finetune" in err
+    assert "ran" not in out
 
 
 def test_stream_names_its_options_and_keeps_distances_non_negative(capsys):
