@@ -1,5 +1,6 @@
 """Checks at the boundary of every public function, and the project's warnings."""
 
+import contextlib
 import functools
 import numbers
 import os
@@ -64,6 +65,30 @@ def warn(message, category):
 #: Inputs are refused above this magnitude: their squares (in every loss and
 #: Gram product) would come within a factor 1e8 of double precision's range.
 MAX_ABS = 1e150
+
+
+@contextlib.contextmanager
+def failures_named(label):
+    """Run a user's code: a failure other than a usage error is one ValueError naming ``label``.
+
+    ``ValueError``, ``TypeError``, ``ArithmeticError`` and ``MemoryError`` pass
+    as they are (linunlearn's own usage errors name their parameter already).
+
+    Examples
+    --------
+    >>> with failures_named("method 'mine'"):
+    ...     raise RuntimeError("boom")
+    ...
+    Traceback (most recent call last):
+    ...
+    ValueError: method 'mine' raised RuntimeError: boom
+    """
+    try:
+        yield
+    except (ValueError, TypeError, ArithmeticError, MemoryError):
+        raise
+    except Exception as exc:
+        raise ValueError(f"{label} raised {type(exc).__name__}: {exc}") from exc
 
 
 def as_array(value, name, *, ndim, dtype=float, batched=False, values=True):

@@ -57,7 +57,7 @@ import numpy as np
 
 from . import masks
 from ._linalg import RowSpace, mv, norm
-from ._validation import MAX_ABS, as_mask, check_option
+from ._validation import MAX_ABS, as_mask, check_option, failures_named
 from .scenarios import Dataset, computed_once
 from .progress import Progress
 from .simulate import GDRun, gradient_descent, smoothness, steps_to_converge
@@ -891,12 +891,8 @@ def solve(data, method, *, numeric=False, **options):
         raise ValueError(f"unknown option(s) {', '.join(unknown)} for method "
                          f"{method!r} (numeric={numeric}); allowed: "
                          f"{', '.join(sorted(allowed)) or 'none'}")
-    try:
+    with failures_named(f"method {method!r}"):  # a registered method's own failure
         fields = spec.solver(data, numeric=numeric, **options)
-    except (ValueError, TypeError, ArithmeticError, MemoryError):
-        raise
-    except Exception as exc:  # a registered method's own failure: named, in one line
-        raise ValueError(f"method {method!r} raised {type(exc).__name__}: {exc}") from exc
     _check_weights(data, method, fields["w"])
     if numeric and "stages" not in fields and fields.get("run") is not None:
         fields["stages"] = (Stage(method, "training", fields["run"]),)

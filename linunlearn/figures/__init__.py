@@ -120,7 +120,7 @@ from .. import __version__, outputs, parallel
 from ..progress import Progress
 from ..relearn import compute_relearning
 from ..streams import compute_stream_figure
-from .._validation import check_int
+from .._validation import check_int, failures_named
 from . import data, draw
 from .data import (FLAT_TEACHER, GEOMETRY_EXAMPLE, ClaimMap, Geometry, MethodGaps,
                    RegimeGaps, Sweep, Tradeoff, TrainingCase, TrainingCurves,
@@ -399,17 +399,6 @@ def read_manifest(path):
                 if line.split("#", 1)[0].strip()]
 
 
-def _named(name, doing, function, *args, **kwargs):
-    """``function(*args, **kwargs)``; a failure other than a usage error names the figure."""
-    try:
-        return function(*args, **kwargs)
-    except (ValueError, TypeError, ArithmeticError, MemoryError):
-        raise
-    except Exception as exc:
-        raise ValueError(f"figure {name!r}: {doing} it raised {type(exc).__name__}: "
-                         f"{exc}") from exc
-
-
 def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=False, *,
                   precomputed=None, workers=1, scheduler=None):
     """Compute, draw and write figures as PDF and PNG.
@@ -482,9 +471,11 @@ def write_figures(names=None, out_dir="figures", seed=0, quick=False, progress=F
                 # round-off.
                 with threadpool_limits(limits=1, user_api="blas"), \
                         Progress(None, n, enabled=progress) as bar:
-                    figure_data = _named(n, "computing", spec.compute, seed, quick=quick,
-                                         progress=bar, **options)
-            fig = _named(n, "drawing", render, n, figure_data)
+                    with failures_named(f"figure {n!r}: computing it"):
+                        figure_data = spec.compute(seed, quick=quick, progress=bar,
+                                                   **options)
+            with failures_named(f"figure {n!r}: drawing it"):
+                fig = render(n, figure_data)
             written[n] = save(fig, os.path.join(out_dir, n), name=n, seed=seed,
                               quick=quick)
             seconds[n] = time.perf_counter() - start
