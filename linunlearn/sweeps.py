@@ -417,16 +417,18 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, progress=False):
     bar = Progress(len(units), "sweep", enabled=progress)
     bar.update(steps=resumed)
 
+    saved = set()
+
     def save(k, rows):
         i = todo_now[k]
         outputs.write_json(os.path.join(unit_dir, files[i]),
                            [{key: _jsonable(v) for key, v in row.items()} for row in rows])
+        saved.add(i)
         bar.update(regimes[units[i][0]].name)
 
     try:
-        for attempt in range(_RETRIES + 1):
-            todo_now = [i for i in todo
-                        if _load_unit(os.path.join(unit_dir, files[i]), quiet=True) is None]
+        for attempt in range(_RETRIES + 1):  # after a lost worker, what it did not save
+            todo_now = [i for i in todo if i not in saved]
             jobs = [(regimes[units[i][0]], units[i][1], units[i][2], spec.trials,
                      spec.precision, spec.methods) for i in todo_now]
             try:
@@ -445,7 +447,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, progress=False):
     return SweepResult(tuple(rows), len(units), len(todo), resumed, csv_path, json_path)
 
 
-def _load_unit(path, quiet=False):
+def _load_unit(path):
     """The rows of a finished unit, or ``None`` (not run, or damaged: run again, warned)."""
     if not os.path.exists(path):
         return None
@@ -456,9 +458,8 @@ def _load_unit(path, quiet=False):
             return rows
     except (OSError, ValueError):
         pass
-    if not quiet:
-        warn(f"{path}: not a finished unit (damaged or empty); running it again",
-             LinunlearnWarning)
+    warn(f"{path}: not a finished unit (damaged or empty); running it again",
+         LinunlearnWarning)
     return None
 
 
